@@ -1,0 +1,10 @@
+"""Numbered schema migrations, applied in order; a merged migration is never edited.
+
+Each module has `up(con)`, which runs inside the caller's transaction. The list below is the
+one place migrations are registered: no discovery by file name.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_add_training_step",
+)

@@ -1,0 +1,1 @@
+"""Named SQL queries, one question per file; see xstore/named.py for the header format."""

@@ -1,0 +1,91 @@
+"""Shared test helpers: a small spec, running the CLI in-process, and a filled database built once."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The demo grid cut down to what the tests need: both intermediate settings, two languages, one seed,
+# clean and perturbed, with and without temperature scaling; a few optimizer steps per phase.
+SMALL_SPEC = """
+database = "small.duckdb"
+
+[grid]
+base_models = ["builtin:tiny-xlmr"]
+intermediate = ["none", "demo-sentiment"]
+targets = ["demo-nli"]
+languages = {languages}
+seeds = {seeds}
+attacks = ["none", "charnoise"]
+calibration = ["none", "temperature"]
+
+[train.intermediate]
+learning_rate = 1e-3
+batch_size = 16
+grad_accum_steps = 1
+max_steps = 6
+log_every = 2
+max_length = 48
+
+[train.target]
+learning_rate = 1e-3
+batch_size = 16
+grad_accum_steps = 2
+max_steps = 8
+log_every = 2
+max_length = 48
+
+[predict]
+max_length = 48
+"""
+
+
+def write_spec(folder: Path, languages=("en", "de"), seeds=(1,), name="small.toml") -> Path:
+    """Write the small spec into `folder` with the given languages and seeds; returns its path."""
+    path = folder / name
+    path.write_text(SMALL_SPEC.format(languages=list(languages), seeds=list(seeds)).replace("'", '"'))
+    return path
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run `xstore ARGS` in this process; returns (exit code, stdout, stderr)."""
+    from xstore.cli import main
+
+    old = sys.argv
+    sys.argv = ["xstore", *map(str, args)]
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 1
+    finally:
+        sys.argv = old
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="session")
+def filled_small(tmp_path_factory) -> Path:
+    """A folder holding the small spec, filled once for the whole session (copy it before changing it)."""
+    from xstore.db import Store
+    from xstore.fill import fill
+    from xstore.spec import load_spec
+
+    folder = tmp_path_factory.mktemp("filled")
+    spec = load_spec(write_spec(folder))
+    report = fill(spec, Store(spec.database_path))
+    assert report.exit_code == 0, report.failed
+    return folder
+
+
+@pytest.fixture
+def small_copy(filled_small, tmp_path) -> Path:
+    """A private copy of the filled folder (database and checkpoints) that a test may change."""
+    target = tmp_path / "copy"
+    shutil.copytree(filled_small, target)
+    return target

@@ -1,0 +1,105 @@
+"""Migrations create the schema of record, record their version, and upgrade old databases."""
+
+import duckdb
+import pytest
+from sqlmodel import SQLModel
+
+import xstore.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
+from xstore.db import Store, latest_version
+from xstore.errors import UserError
+
+# How SQLAlchemy column types appear in DuckDB's information_schema.
+_DUCKDB_TYPE = {"INTEGER": "INTEGER", "VARCHAR": "VARCHAR", "AUTOSTRING": "VARCHAR", "DOUBLE": "DOUBLE",
+                "JSON": "JSON", "DATETIME": "TIMESTAMP", "UTCDATETIME": "TIMESTAMP", "ARRAY": "FLOAT[]", "FLOAT": "FLOAT"}
+
+
+def _columns(con, table):
+    return dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall())
+
+
+def test_migrated_schema_matches_sqlmodel_classes(tmp_path):
+    store = Store(tmp_path / "x.duckdb")
+    store.upgrade()
+    with store.connect(read_only=True) as con:
+        for table in SQLModel.metadata.sorted_tables:
+            stored = _columns(con, table.name)
+            declared = {c.name: _DUCKDB_TYPE[type(c.type).__name__.upper()] for c in table.columns}
+            assert stored == declared, table.name
+
+
+def test_new_database_records_every_migration(tmp_path):
+    store = Store(tmp_path / "x.duckdb")
+    assert store.upgrade() == ["0001_initial", "0002_add_training_step"]
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall() == [
+            (1, "0001_initial"), (2, "0002_add_training_step")]
+        assert store.check_version(con) == latest_version() == 2
+    assert store.upgrade() == []  # nothing pending
+
+
+def test_database_from_migration_one_is_refused_then_upgraded(tmp_path):
+    store = Store(tmp_path / "old.duckdb")
+    store.upgrade(target=1)
+    with store.connect(read_only=True) as con:
+        assert store.schema_version(con) == 1
+        with pytest.raises(UserError, match="xstore db upgrade"):
+            store.check_version(con)
+        # a row written under version 1 survives the upgrade
+    with store.connect() as con:
+        con.execute("INSERT INTO task VALUES ('t', 1, 'target', 'classification', '[]', '[]', '[]')")
+    with pytest.raises(UserError, match="xstore db upgrade"):
+        store.create_or_check()
+    assert store.upgrade() == ["0002_add_training_step"]
+    with store.connect(read_only=True) as con:
+        assert store.check_version(con) == 2
+        assert con.execute("SELECT count(*) FROM training_step").fetchone() == (0,)
+        assert con.execute("SELECT name FROM task").fetchall() == [("t",)]
+
+
+def test_newer_schema_is_refused(tmp_path):
+    store = Store(tmp_path / "new.duckdb")
+    store.upgrade()
+    with store.connect() as con:
+        con.execute("INSERT INTO schema_version VALUES (99, '0099_future', now())")
+    with pytest.raises(UserError, match="newer than this xstore"):
+        store.create_or_check()
+    with pytest.raises(UserError, match="newer"):
+        store.upgrade()
+
+
+def test_failed_migration_leaves_database_unchanged(tmp_path, monkeypatch):
+    store = Store(tmp_path / "x.duckdb")
+    store.upgrade(target=1)
+    import importlib
+
+    module = importlib.import_module("xstore.migrations.0002_add_training_step")
+
+    def broken(con):
+        con.execute("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(module, "up", broken)
+    with pytest.raises(RuntimeError):
+        store.upgrade()
+    with store.connect(read_only=True) as con:
+        assert store.schema_version(con) == 1
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "half_done" not in tables and "training_step" not in tables
+
+
+def test_not_a_duckdb_file(tmp_path):
+    path = tmp_path / "x.duckdb"
+    path.write_text("this is a text file, not a database\n" * 50)
+    with pytest.raises(UserError, match="not a DuckDB database"):
+        Store(path).create_or_check()
+
+
+def test_foreign_duckdb_file(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE mine (x INTEGER)")
+    con.close()
+    with pytest.raises(UserError, match="not an xstore database"):
+        Store(path).create_or_check()

@@ -1,0 +1,121 @@
+"""The planner: declared minus stored, by key; versions and parameters are part of every key."""
+
+import dataclasses
+from datetime import datetime
+
+import pytest
+
+from conftest import write_spec
+from xstore import catalog
+from xstore.db import Store
+from xstore.planner import declare, plan
+from xstore.spec import load_spec
+
+
+def _mark_done(store, cells):
+    now = datetime.now()
+    with store.connect() as con:
+        for c in cells:
+            con.execute("INSERT INTO cell VALUES (?, ?, '{}', '{}', 'h', 1, ?, ?, 0.0)", [c.key, c.kind, now, now])
+
+
+def _plan(store, spec):
+    with store.connect(read_only=True) as con:
+        return plan(con, declare(spec))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "p.duckdb")
+    s.upgrade()
+    return s
+
+
+def test_small_grid_counts(tmp_path):
+    counts = {}
+    for c in declare(load_spec(write_spec(tmp_path))):
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    # loads: sentiment train+dev, nli train+dev(en), nli test en+de; runs: 1 intermediate, 2 targets;
+    # clean predictions: 2 runs x (2 test languages + English dev); perturb: 2 languages; etc.
+    assert counts == {"load": 6, "train_intermediate": 1, "train_target": 2, "predict_clean": 6,
+                      "perturb": 2, "predict_perturbed": 4, "fit_calibration": 2}
+
+
+def test_declared_keys_are_unique_and_parents_come_first(tmp_path):
+    cells = declare(load_spec(write_spec(tmp_path, seeds=(1, 2))))
+    seen = set()
+    for c in cells:
+        assert c.key not in seen
+        assert all(p in seen for p in c.parents.values()), c
+        seen.add(c.key)
+
+
+def test_adding_a_seed_plans_only_the_new_cells(tmp_path, store):
+    one = load_spec(write_spec(tmp_path, seeds=(1,)))
+    two = load_spec(write_spec(tmp_path, seeds=(1, 2), name="two.toml"))
+    _mark_done(store, declare(one))
+    result = _plan(store, two)
+    old_keys = {c.key for c in declare(one)}
+    assert {c.key for c in result.missing} == {c.key for c in declare(two)} - old_keys
+    assert all(c.params["seed"] == 2 for c in result.missing)
+    # data and model-independent perturbations are shared between seeds: nothing new to load or perturb
+    assert {c.kind for c in result.missing} == {"train_intermediate", "train_target", "predict_clean",
+                                                "predict_perturbed", "fit_calibration"}
+    _mark_done(store, result.missing)
+    assert _plan(store, two).missing == []
+
+
+def test_adding_a_language_plans_its_cells_only(tmp_path, store):
+    before = load_spec(write_spec(tmp_path, languages=("en", "de")))
+    after = load_spec(write_spec(tmp_path, languages=("en", "de", "ru"), name="ru.toml"))
+    _mark_done(store, declare(before))
+    missing = _plan(store, after).missing
+    assert missing and all(c.params["language"] == "ru" for c in missing)
+    assert sorted(c.kind for c in missing) == ["load", "perturb", "predict_clean", "predict_clean",
+                                               "predict_perturbed", "predict_perturbed"]
+
+
+def test_bumping_a_task_version_replans_its_dependants(tmp_path, store, monkeypatch):
+    spec = load_spec(write_spec(tmp_path))
+    _mark_done(store, declare(spec))
+    bumped = dataclasses.replace(catalog.TASKS["demo-nli"], version=2)
+    monkeypatch.setitem(catalog.TASKS, "demo-nli", bumped)
+    missing = _plan(store, spec).missing
+    kinds = {c.kind for c in missing}
+    # everything built on demo-nli is missing again; the sentiment loads and phase-2 run are not
+    assert kinds == {"load", "train_target", "predict_clean", "perturb", "predict_perturbed", "fit_calibration"}
+    assert all(c.params.get("task") == "demo-nli" for c in missing)
+    assert len([c for c in missing if c.kind == "load"]) == 4
+
+
+def test_bumping_an_attack_version_replans_only_attacked_cells(tmp_path, store, monkeypatch):
+    spec = load_spec(write_spec(tmp_path))
+    _mark_done(store, declare(spec))
+    monkeypatch.setitem(catalog.ATTACKS, "charnoise", dataclasses.replace(catalog.ATTACKS["charnoise"], version=2))
+    assert {c.kind for c in _plan(store, spec).missing} == {"perturb", "predict_perturbed"}
+
+
+def test_changing_a_budget_or_hyperparameter_changes_keys(tmp_path):
+    base = {c.key for c in declare(load_spec(write_spec(tmp_path)))}
+    path = write_spec(tmp_path, name="rate.toml")
+    path.write_text(path.read_text() + "\n[attacks.charnoise]\nrate = 0.3\n")
+    changed = [c for c in declare(load_spec(path)) if c.key not in base]
+    assert {c.kind for c in changed} == {"perturb", "predict_perturbed"}
+    path.write_text(path.read_text().replace("max_steps = 8", "max_steps = 9"))
+    changed = [c for c in declare(load_spec(path)) if c.key not in base]
+    assert "train_intermediate" not in {c.kind for c in changed}
+    assert {"train_target", "predict_clean", "fit_calibration"} <= {c.kind for c in changed}
+
+
+def test_failed_cells_are_counted_as_failed_and_missing(tmp_path, store):
+    spec = load_spec(write_spec(tmp_path))
+    cells = declare(spec)
+    _mark_done(store, cells[:3])
+    store.record_failure(cells[3].key, cells[3].kind, {}, "boom", "tb")
+    store.record_failure(cells[3].key, cells[3].kind, {}, "boom again", "tb")
+    result = _plan(store, spec)
+    assert result.failed == {cells[3].key}
+    total = result.counts()[cells[3].kind]
+    assert total["failed"] == 1 and total["missing"] >= 1
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT max(attempt) FROM failure").fetchone() == (2,)

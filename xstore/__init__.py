@@ -1,0 +1,4 @@
+"""xstore: a declarative experiment database for how intermediate-task training changes the calibration
+of multilingual models. Light on import: torch and transformers load only when a cell is computed."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from xstore.cli import main
+
+main()

@@ -1,0 +1,287 @@
+"""The `xstore` command line: fill, plan, status and query a database declared by a spec file.
+
+Every mistake a user can make ends in one line on stderr and exit code 2; no command here imports
+torch, which only the runners load, when a cell is computed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xstore.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="A declarative experiment database for multilingual calibration studies.")
+db_app = typer.Typer(no_args_is_help=True, help="Inspect and upgrade database files.")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+SpecArg = typer.Argument(..., help="Spec file (TOML) declaring the grid.", show_default=False)
+DbOpt = typer.Option(None, "--db", help="Database file, or a spec file naming one (default: $XSTORE_DB).")
+
+
+def _store(target: Optional[str]):
+    """A Store from a database path or a spec file; --db beats $XSTORE_DB."""
+    from xstore.db import Store
+    from xstore.spec import load_spec
+
+    target = target or os.environ.get("XSTORE_DB")
+    if not target:
+        raise UserError("no database given: pass --db FILE (a .duckdb file or a spec) or set XSTORE_DB")
+    if target.endswith(".toml"):
+        return Store(load_spec(target).database_path)
+    return Store(target)
+
+
+def _spec_and_store(spec_path: str, db: Optional[str]):
+    from xstore.db import Store
+    from xstore.spec import load_spec
+
+    spec = load_spec(spec_path)
+    return spec, Store(db) if db else Store(spec.database_path)
+
+
+@app.command()
+def fill(spec: str = SpecArg, retry_failed: bool = typer.Option(False, "--retry-failed", help="Compute failed cells again."),
+         db: Optional[str] = typer.Option(None, "--db", help="Database file (default: the spec's `database`).")):
+    """Compute every missing cell of SPEC, in dependency order; stored cells are never recomputed."""
+    from xstore.fill import fill as run_fill
+
+    spec_obj, store = _spec_and_store(spec, db)
+    report = run_fill(spec_obj, store, retry_failed=retry_failed, console=err)
+    _print_fill_report(report, store)
+    raise typer.Exit(report.exit_code)
+
+
+def _print_fill_report(report, store) -> None:
+    computed = sum(report.computed.values())
+    if computed == 0 and not report.failed and not report.blocked:
+        out.print(f"nothing to compute: all {report.already_done} declared cells are already stored in {store.path}"
+                  + (f" ({report.skipped_failed} failed earlier; use --retry-failed)" if report.skipped_failed else ""))
+        return
+    parts = ", ".join(f"{n} {kind}" for kind, n in report.computed.items()) or "none"
+    out.print(f"computed {computed} cells ({parts}); {report.already_done} were already stored")
+    if report.failed:
+        out.print(f"[red]{len(report.failed)} cells failed[/]; {len(report.blocked)} cells wait on them. "
+                  "See `xstore status` and retry with --retry-failed.")
+        for cell, message, _ in report.failed[:10]:
+            out.print(f"  {cell.kind} {cell.describe()}: {message}")
+
+
+@app.command()
+def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", help="Name every missing cell."),
+         db: Optional[str] = typer.Option(None, "--db", help="Database file (default: the spec's `database`).")):
+    """Show, per cell kind, how many cells SPEC declares and how many are done, failed and missing."""
+    from xstore.planner import declare
+    from xstore.planner import plan as make_plan
+
+    spec_obj, store = _spec_and_store(spec, db)
+    cells = declare(spec_obj)
+    if store.path.exists():
+        with store.connect(read_only=True) as con:
+            store.check_version(con)
+            result = make_plan(con, cells)
+    else:
+        from xstore.planner import Plan
+
+        result = Plan(cells=cells, done=set(), failed=set())
+    table = Table("kind", "declared", "done", "failed", "missing", title=f"plan for {store.path.name}")
+    totals = [0, 0, 0, 0]
+    for kind, row in result.counts().items():
+        values = [row["declared"], row["done"], row["failed"], row["missing"]]
+        totals = [a + b for a, b in zip(totals, values)]
+        table.add_row(kind, *map(str, values))
+    table.add_row("[bold]all[/]", *(f"[bold]{v}[/]" for v in totals))
+    out.print(table)
+    if list_cells:
+        for cell in result.missing:
+            flag = " (failed)" if cell.key in result.failed else ""
+            out.print(f"{cell.kind:18} {cell.key}  {cell.describe()}{flag}")
+
+
+@app.command()
+def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
+    """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
+    store = _store(target)
+    with store.connect(read_only=True) as con:
+        version = store.check_version(con)
+        kinds = con.execute("SELECT kind, count(*), round(sum(wall_seconds), 1) FROM cell GROUP BY kind ORDER BY min(finished_at)").fetchall()
+        failures = con.execute(
+            """SELECT f.kind, f.cell_key, f.error, f.attempt FROM failure f
+               WHERE NOT EXISTS (SELECT 1 FROM cell c WHERE c.key = f.cell_key)
+               QUALIFY f.attempt = max(f.attempt) OVER (PARTITION BY f.cell_key) ORDER BY f.failed_at""").fetchall()
+        tables = ["example", "training_run", "training_step", "perturbation", "prediction", "calibration_fit"]
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    size = store.path.stat().st_size / 2**20
+    out.print(f"{store.path}  schema version {version}  {size:.1f} MiB")
+    table = Table("kind", "cells", "wall seconds", title="stored cells")
+    for kind, n, wall in kinds:
+        table.add_row(kind, str(n), str(wall))
+    out.print(table)
+    out.print("rows: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    if failures:
+        out.print(f"[red]{len(failures)} cells failed and are not stored:[/]")
+        for kind, key, error, attempt in failures:
+            out.print(f"  {kind} {key} (attempt {attempt}): {error}")
+    else:
+        out.print("no open failures")
+
+
+@app.command()
+def query(name: Optional[str] = typer.Argument(None, help="A named query from queries/ (see --list)."),
+          param: List[str] = typer.Option([], "--param", "-p", help="key=value, bound as a parameter; repeatable."),
+          sql: Optional[str] = typer.Option(None, "--sql", help="Ad-hoc SQL instead of a named query (read-only)."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or markdown."),
+          db: Optional[str] = DbOpt,
+          list_queries: bool = typer.Option(False, "--list", help="List the named queries and their parameters.")):
+    """Run a named query (or --sql) on a read-only connection and print the result."""
+    from xstore import export, named
+
+    if list_queries:
+        for q in named.available().values():
+            params = ", ".join(f"{p.name}={p.default}" for p in q.params.values())
+            out.print(f"[bold]{q.name}[/]  {q.summary}" + (f"  [dim]({params})[/]" if params else ""))
+        return
+    if fmt not in export.FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(export.FORMATS)}")
+    if (name is None) == (sql is None):
+        raise UserError("give either a query name or --sql, not both and not neither (see `xstore query --list`)")
+    given = {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--param takes key=value, got {item!r}")
+        given[key.strip()] = value
+    if sql is not None and given:
+        raise UserError("--param goes with a named query; --sql takes no parameters")
+    store = _store(db)
+    result = run_query(store, name, given, sql)
+    text = export.render(result, fmt, console=out, title=name)
+    if text is not None:
+        sys.stdout.write(text)
+
+
+def run_query(store, name: Optional[str], params: dict, sql: Optional[str] = None):
+    """Run a named query or ad-hoc SQL read-only; returns an Arrow table."""
+    import duckdb
+
+    from xstore import named
+
+    bound_sql, bound = (sql, {}) if sql is not None else (named.get(name).sql, named.get(name).bind(params))
+    with store.connect(read_only=True) as con:
+        store.check_version(con)
+        try:
+            return con.execute(bound_sql, bound).fetch_arrow_table()
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0]
+            if "read-only" in first:
+                raise UserError(f"queries are read-only: {first}") from None
+            raise UserError(f"query failed: {first}") from None
+
+
+@app.command()
+def tasks():
+    """List the task catalogue: name, role, head, labels, languages, source and version."""
+    from xstore.catalog import TASKS
+
+    table = Table("task", "version", "role", "head", "labels", "languages", "source")
+    for t in TASKS.values():
+        table.add_row(t.name, str(t.version), t.role, t.head, ", ".join(t.labels), " ".join(t.languages), t.source)
+    out.print(table)
+
+
+@app.command()
+def attacks():
+    """List the attack catalogue: name, protocol, default parameters, source and version."""
+    from xstore.catalog import ATTACKS
+
+    table = Table("attack", "version", "protocol", "defaults", "what it does")
+    table.add_row("none", "-", "-", "-", "clean inputs")
+    for a in ATTACKS.values():
+        table.add_row(a.name, str(a.version), a.protocol, ", ".join(f"{k}={v}" for k, v in a.defaults.items()), a.source)
+    out.print(table)
+
+
+@app.command()
+def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Folder for the spec and the database.")):
+    """Fill the embedded offline demo grid (tiny model, 5 minutes on 2 CPU cores) and print its table."""
+    from importlib import resources
+
+    from xstore import export
+    from xstore.fill import fill as run_fill
+    from xstore.spec import load_spec
+
+    directory.mkdir(parents=True, exist_ok=True)
+    spec_path = directory / "demo.toml"
+    if not spec_path.exists():
+        spec_path.write_text(resources.files("xstore.demo").joinpath("demo.toml").read_text(encoding="utf-8"))
+    spec = load_spec(spec_path)
+    from xstore.db import Store
+
+    store = Store(spec.database_path)
+    report = run_fill(spec, store, console=err)
+    _print_fill_report(report, store)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+    result = run_query(store, "calibration_summary", {})
+    export.render(result.drop_columns(["base_model", "target", "split"]), "table", console=out,
+                  title="demo: accuracy, confidence and ECE by intermediate setting, language, attack, calibration")
+    out.print(f"database: {store.path}   next: xstore query --list --db {spec_path}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(target: str = typer.Argument(..., help="Database file or spec.")):
+    """Apply pending schema migrations to a database."""
+    store = _store(target)
+    if not store.path.exists():
+        raise UserError(f"database {store.path} does not exist")
+    applied = store.upgrade()
+    out.print(f"applied {', '.join(applied)}" if applied else f"{store.path} is already at the latest schema")
+
+
+@db_app.command("version")
+def db_version(target: str = typer.Argument(..., help="Database file or spec.")):
+    """Print the schema version of a database and the version this xstore expects."""
+    from xstore.db import latest_version
+
+    store = _store(target)
+    with store.connect(read_only=True) as con:
+        version = store.schema_version(con)
+    out.print(f"{store.path}: schema version {version} (this xstore: {latest_version()})")
+
+
+def main() -> None:
+    """Entry point: run the app, turning UserError into one line on stderr and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except UserError as error:
+        err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: cells already written are kept; run the same command again to go on")
+        sys.exit(130)
+    except Exception as error:  # click's own usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

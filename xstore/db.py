@@ -1,0 +1,231 @@
+"""The database layer: short-lived DuckDB connections, migrations, atomic cell writes, the fill lock.
+
+DuckDB lets one process write a file at a time. Connections here are opened for one piece of work and
+closed at once, so a reader can get in between; a separate lock file keeps two fills apart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import os
+import re
+import socket
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Optional
+
+import duckdb
+
+from xstore.errors import UserError
+from xstore.keys import canonical_json
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+# Shared rows that many cells may write (a task, a pretrained model): the first writer's row stays.
+REFERENCE_TABLES = frozenset({"task", "pretrained_model"})
+
+
+def _migration_modules() -> list:
+    from xstore.migrations import MIGRATIONS
+
+    return [importlib.import_module(f"xstore.migrations.{name}") for name in MIGRATIONS]
+
+
+def latest_version() -> int:
+    from xstore.migrations import MIGRATIONS
+
+    return len(MIGRATIONS)
+
+
+class Store:
+    """One xstore database file and the artifact folder beside it (`demo.duckdb` -> `demo.xstore/`)."""
+
+    def __init__(self, path: os.PathLike | str):
+        self.path = Path(path).resolve()
+        self.artifacts = self.path.with_suffix(".xstore")
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = False, wait: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one piece of work, closed on exit. Lock and format errors become UserError.
+
+        While another process holds the file (DuckDB: one writer, or readers only), retry for up to
+        `wait` seconds: the other side's connections are short too.
+        """
+        if read_only and not self.path.exists():
+            raise UserError(f"database {self.path} does not exist")
+        if not read_only and not self.path.parent.is_dir():
+            raise UserError(f"folder {self.path.parent} does not exist")
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as err:
+                if "lock" in str(err).lower() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise UserError(self._explain_open_error(err)) from None
+            except duckdb.Error as err:
+                raise UserError(self._explain_open_error(err)) from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _explain_open_error(self, err: Exception) -> str:
+        text = str(err)
+        if "lock" in text.lower():
+            pid = _LOCK_PID.search(text)
+            holder = f"process {pid.group(1)}" if pid else "another process"
+            return f"database {self.path} is in use by {holder} (DuckDB allows one writer); try again when it is done"
+        if "not a valid DuckDB database" in text or "Invalid Input" in text or "database file" in text:
+            return f"{self.path} is not a DuckDB database file"
+        if "Permission denied" in text or "Read-only file system" in text:
+            return f"cannot write {self.path}: permission denied"
+        return f"cannot open {self.path}: {text.splitlines()[0]}"
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def schema_version(self, con: duckdb.DuckDBPyConnection) -> int:
+        """The highest applied migration, 0 for an empty database."""
+        has_table = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()[0]
+        if not has_table:
+            tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]
+            if tables:
+                raise UserError(f"{self.path} is a DuckDB file but not an xstore database (no schema_version table)")
+            return 0
+        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def check_version(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Raise UserError unless the database is at the code's schema version."""
+        version, latest = self.schema_version(con), latest_version()
+        if version > latest:
+            raise UserError(
+                f"{self.path} has schema version {version}, newer than this xstore understands ({latest}); "
+                "upgrade xstore to use it"
+            )
+        if version < latest:
+            raise UserError(
+                f"{self.path} has schema version {version}; this xstore needs {latest}: "
+                f"run `xstore db upgrade {self.path}` first"
+            )
+        return version
+
+    def upgrade(self, target: Optional[int] = None) -> list[str]:
+        """Apply pending migrations up to `target` (default: all), each in its own transaction."""
+        applied = []
+        with self.connect() as con:
+            current = self.schema_version(con)
+            latest = latest_version()
+            if current > latest:
+                self.check_version(con)
+            target = latest if target is None else target
+            for number, module in enumerate(_migration_modules(), start=1):
+                if number <= current or number > target:
+                    continue
+                name = module.__name__.rsplit(".", 1)[-1]
+                con.begin()
+                try:
+                    module.up(con)
+                    con.execute(
+                        "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, datetime.now()]
+                    )
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
+                applied.append(name)
+        return applied
+
+    def create_or_check(self) -> None:
+        """Create a new database at the latest schema, or check an existing one's version."""
+        if not self.path.exists():
+            self.upgrade()
+            return
+        with self.connect() as con:
+            if self.schema_version(con) == 0:
+                pass
+            else:
+                self.check_version(con)
+                return
+        self.upgrade()
+
+    # -- writing cells -----------------------------------------------------------------------
+
+    def write_cell(self, cell_row: dict, tables: dict) -> bool:
+        """Insert a cell's rows (Arrow tables by table name) and its `cell` row in one transaction.
+
+        Returns False, writing nothing, when the cell is already stored.
+        """
+        with self.connect() as con:
+            con.begin()
+            try:
+                exists = con.execute("SELECT count(*) FROM cell WHERE key = ?", [cell_row["key"]]).fetchone()[0]
+                if exists:
+                    con.rollback()
+                    return False
+                for table, rows in tables.items():
+                    if rows is None or rows.num_rows == 0:
+                        continue
+                    verb = "INSERT OR IGNORE" if table in REFERENCE_TABLES else "INSERT"
+                    con.register("_xstore_rows", rows)
+                    con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows")
+                    con.unregister("_xstore_rows")
+                _insert_row(con, "cell", cell_row)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        return True
+
+    def record_failure(self, key: str, kind: str, params: dict, error: str, traceback_text: str) -> None:
+        """Add a failure row (attempt number one higher than the last) in its own short transaction."""
+        with self.connect() as con:
+            attempt = con.execute(
+                "SELECT coalesce(max(attempt), 0) + 1 FROM failure WHERE cell_key = ?", [key]
+            ).fetchone()[0]
+            _insert_row(con, "failure", {
+                "cell_key": key, "attempt": attempt, "kind": kind, "params": params,
+                "error": error, "traceback": traceback_text, "host": socket.gethostname(),
+                "pid": os.getpid(), "failed_at": datetime.now(),
+            })
+
+    # -- the fill lock -----------------------------------------------------------------------
+
+    @contextmanager
+    def fill_lock(self) -> Iterator[None]:
+        """Hold `<db>.lock` for a whole fill, so a second fill on the same file stops at once."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise UserError(f"{self.path} is being filled by {holder}; wait for it or stop it first") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def _insert_row(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
+    """Insert one row given as a dict; dicts and lists go in as JSON text."""
+    columns = list(row)
+    values = [canonical_json(v) if isinstance(v, (dict, list)) else v for v in row.values()]
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", values)

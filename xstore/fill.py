@@ -1,0 +1,127 @@
+"""`xstore fill`: compute the missing cells of a spec in dependency order, one short transaction each.
+
+Each runner fetches its inputs by key and computes with no transaction open; its rows and the `cell`
+row are then inserted together, so a kill loses at most the cell in flight.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Optional
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from xstore.db import Store
+from xstore.errors import UserError
+from xstore.planner import KIND_BY_NAME, CellSpec, declare, plan
+from xstore.spec import Spec
+
+
+@dataclass
+class CellContext:
+    """What a runner gets: the cell to compute, the spec it came from, and the store to read."""
+
+    cell: CellSpec
+    spec: Spec
+    store: Store
+    log: Callable[[str], None] = print
+
+    def fetch(self, sql: str, params: Optional[list] = None):
+        """Run a read query in a short read-only connection and return an Arrow table."""
+        with self.store.connect(read_only=True) as con:
+            return con.execute(sql, params or []).fetch_arrow_table()
+
+
+@dataclass
+class FillReport:
+    computed: dict[str, int] = field(default_factory=dict)
+    failed: list[tuple[CellSpec, str, bool]] = field(default_factory=list)  # cell, message, user error?
+    blocked: list[CellSpec] = field(default_factory=list)
+    skipped_failed: int = 0
+    declared: int = 0
+    already_done: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if any(user for _, _, user in self.failed):
+            return UserError.exit_code
+        return 1 if self.failed else 0
+
+
+def _runner(kind: str) -> Callable[[CellContext], dict]:
+    module, _, name = KIND_BY_NAME[kind].runner.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional[Console] = None) -> FillReport:
+    """Compute every missing cell of `spec` in `store`; failures become rows and block only dependants."""
+    console = console or Console(stderr=True)
+    report = FillReport()
+    with store.fill_lock():
+        store.create_or_check()
+        cells = declare(spec)
+        with store.connect(read_only=True) as con:
+            current = plan(con, cells)
+        report.declared, report.already_done = len(cells), len(current.done)
+        todo = [c for c in current.missing if retry_failed or c.key not in current.failed]
+        report.skipped_failed = len(current.missing) - len(todo)
+        if not todo:
+            return report
+        broken = {c.key for c in current.missing if c.key in current.failed and not retry_failed}
+        with _progress(console) as progress:
+            bar = progress.add_task("starting", total=len(todo))
+            for cell in todo:
+                progress.update(bar, description=f"[bold]{cell.kind}[/] {cell.describe()}")
+                if any(parent in broken for parent in cell.parents.values()):
+                    broken.add(cell.key)
+                    report.blocked.append(cell)
+                elif not _run_one(cell, spec, store, report, progress.console):
+                    broken.add(cell.key)
+                progress.advance(bar)
+    return report
+
+
+def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, console: Console) -> bool:
+    started, t0 = datetime.now(), time.perf_counter()
+    try:
+        tables = _runner(cell.kind)(CellContext(cell, spec, store, log=console.log))
+        cell_row = {
+            "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
+            "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
+            "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
+        }
+        store.write_cell(cell_row, tables)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as err:  # any failure of one cell is recorded and the fill goes on
+        is_user = isinstance(err, UserError)
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if not is_user:
+            message = f"{type(err).__name__}: {message}"
+        store.record_failure(cell.key, cell.kind, cell.params, message, traceback.format_exc())
+        report.failed.append((cell, message, is_user))
+        console.print(f"[red]failed[/] {cell.kind} {cell.describe()}: {message}")
+        return False
+    report.computed[cell.kind] = report.computed.get(cell.kind, 0) + 1
+    return True
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cells"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )

@@ -1,0 +1,197 @@
+"""The tables of an xstore database, as SQLModel classes: the schema of record.
+
+Migrations in `migrations/` create and change the tables; a test checks that the migrated database
+matches these classes column for column. Keys are content hashes (see `xstore.keys`), never serials.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, Double, Float
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+
+class SchemaVersion(SQLModel, table=True):
+    """One row per applied migration."""
+
+    __tablename__ = "schema_version"
+    version: int = Field(primary_key=True)
+    name: str
+    applied_at: datetime
+
+
+class Cell(SQLModel, table=True):
+    """One row per computed cell: written in the same transaction as the cell's own rows."""
+
+    __tablename__ = "cell"
+    key: str = Field(primary_key=True)
+    kind: str  # load, train_intermediate, train_target, predict_clean, perturb, predict_perturbed, fit_calibration
+    params: dict = Field(sa_column=Column(JSON, nullable=False))
+    parents: list = Field(sa_column=Column(JSON, nullable=False))
+    host: str
+    pid: int
+    started_at: datetime
+    finished_at: datetime
+    wall_seconds: float = Field(sa_type=Double)
+
+
+class Failure(SQLModel, table=True):
+    """One row per failed attempt at a cell; kept after a later success, as history."""
+
+    __tablename__ = "failure"
+    cell_key: str = Field(primary_key=True)
+    attempt: int = Field(primary_key=True)
+    kind: str
+    params: dict = Field(sa_column=Column(JSON, nullable=False))
+    error: str
+    traceback: str
+    host: str
+    pid: int
+    failed_at: datetime
+
+
+class PretrainedModel(SQLModel, table=True):
+    """A phase-1 encoder as resolved for a fill: hub id, local directory or built-in tiny model."""
+
+    __tablename__ = "pretrained_model"
+    name: str = Field(primary_key=True)  # as written in the spec
+    source: str  # "hub", "local" or "builtin"
+    path: str  # where the weights were read from
+    weights_sha256: str
+    config: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Task(SQLModel, table=True):
+    """A catalogue task at one version."""
+
+    __tablename__ = "task"
+    name: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    role: str  # intermediate, target or both
+    head: str  # classification (more head kinds arrive with the full catalogue)
+    labels: list = Field(sa_column=Column(JSON, nullable=False))
+    text_fields: list = Field(sa_column=Column(JSON, nullable=False))
+    languages: list = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Example(SQLModel, table=True):
+    """One input of a task: written by a `load` cell, read by training, prediction and attacks."""
+
+    __tablename__ = "example"
+    id: str = Field(primary_key=True)
+    cell_key: str = Field(index=True)
+    task: str
+    task_version: int
+    split: str
+    language: str
+    idx: int  # position in the source file or dataset
+    text_a: str
+    text_b: Optional[str] = None
+    label: int  # index into task.labels
+
+
+class TrainingRun(SQLModel, table=True):
+    """A fine-tuning run: phase 2 (intermediate) or phase 3 (target)."""
+
+    __tablename__ = "training_run"
+    key: str = Field(primary_key=True)  # the train cell's key
+    phase: str  # intermediate or target
+    base_model: str
+    intermediate: str  # "none", one task, or tasks joined by "+" (multitask)
+    task: str  # the task this run trained on (for phase 2 the intermediate setting)
+    seed: int
+    parent_key: Optional[str] = None  # the phase-2 run this phase-3 run started from
+    hparams: dict = Field(sa_column=Column(JSON, nullable=False))
+    code_version: int
+    task_versions: dict = Field(sa_column=Column(JSON, nullable=False))
+    status: str
+    checkpoint_path: str  # relative to the artifact folder beside the database (`<db>.xstore/`)
+    checkpoint_sha256: str
+    wall_seconds: float = Field(sa_type=Double)
+    steps: int
+    train_examples: int
+    dev_accuracy: Optional[float] = Field(default=None, sa_type=Double)
+
+
+class TrainingStep(SQLModel, table=True):
+    """Training curves: one row per logged step of a run."""
+
+    __tablename__ = "training_step"
+    run_key: str = Field(primary_key=True)
+    step: int = Field(primary_key=True)
+    loss: float = Field(sa_type=Double)
+    learning_rate: float = Field(sa_type=Double)
+    dev_accuracy: Optional[float] = Field(default=None, sa_type=Double)
+
+
+class Perturbation(SQLModel, table=True):
+    """One attack attempt on one example."""
+
+    __tablename__ = "perturbation"
+    id: str = Field(primary_key=True)
+    cell_key: str = Field(index=True)
+    example_id: str
+    attack: str
+    attack_version: int
+    params: dict = Field(sa_column=Column(JSON, nullable=False))
+    victim_run_key: Optional[str] = None  # None for model-independent attacks
+    language: str
+    text_a: str
+    text_b: Optional[str] = None
+    outcome: str  # perturbed, succeeded, failed, skipped
+    queries: int
+    words_changed: int
+    chars_changed: int
+    seed: int
+
+
+class Prediction(SQLModel, table=True):
+    """One model output: the full logit vector for one input (an example or a perturbation).
+
+    Written in bulk through Arrow, never one object at a time. `language`, `attack` and `label`
+    repeat the input's values so that metric queries need no join on the hot path.
+    """
+
+    __tablename__ = "prediction"
+    cell_key: str = Field(primary_key=True)
+    example_id: str = Field(primary_key=True)
+    perturbation_id: Optional[str] = None
+    run_key: str
+    task: str
+    split: str
+    language: str
+    attack: str  # "none" for clean inputs
+    label: int
+    logits: list = Field(sa_column=Column(ARRAY(Float), nullable=False))
+    pred_label: int
+    confidence: float = Field(sa_type=Double)  # max softmax probability at temperature 1
+
+
+class CalibrationFit(SQLModel, table=True):
+    """A post-hoc calibration fitted for one run; applied to its logits in SQL."""
+
+    __tablename__ = "calibration_fit"
+    key: str = Field(primary_key=True)
+    run_key: str
+    method: str  # temperature
+    temperature: float = Field(sa_type=Double)
+    params: dict = Field(sa_column=Column(JSON, nullable=False))
+    fit_task: str
+    fit_split: str
+    fit_language: str
+    n_examples: int
+    nll_before: float = Field(sa_type=Double)
+    nll_after: float = Field(sa_type=Double)
+
+
+#: Tables whose rows a cell writes, with the column that names the cell.
+CELL_TABLES: dict[str, str] = {
+    "example": "cell_key",
+    "training_run": "key",
+    "perturbation": "cell_key",
+    "prediction": "cell_key",
+    "calibration_fit": "key",
+}

@@ -1,0 +1,244 @@
+"""The spec file: a TOML grid of models x intermediate settings x targets x languages x seeds x attacks.
+
+Validated with pydantic; every mistake becomes one UserError naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from xstore.catalog import ATTACKS, TASKS, get_attack, get_task
+from xstore.errors import UserError
+
+BUILTIN_MODELS = ("builtin:tiny-xlmr",)
+CALIBRATION_METHODS = ("none", "temperature")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?(@[\w.\-/]+)?$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class TrainSettings(_Strict):
+    """Fine-tuning hyperparameters for one phase; the defaults are those the paper's code used."""
+
+    # jiant's XTREME run scripts, which Phang et al. 2020 used: --learning_rate 1e-5.
+    learning_rate: float = Field(1e-5, gt=0)
+    # jiant's XTREME run configs: --train_batch_size 4 --gradient_accumulation_steps 8 (effective 32).
+    batch_size: int = Field(4, ge=1)
+    grad_accum_steps: int = Field(8, ge=1)
+    # jiant's XTREME run configs train XNLI and PAWS-X for 2 epochs.
+    epochs: float = Field(2.0, gt=0)
+    # Optional cap on optimizer steps (after epochs), for quick runs; None means no cap.
+    max_steps: Optional[int] = Field(None, ge=1)
+    # RoBERTa's GLUE fine-tuning recipe (Liu et al. 2019, Table 10): 6% linear warmup, weight decay 0.1.
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    weight_decay: float = Field(0.1, ge=0)
+    # XTREME's reference scripts (Hu et al. 2020) truncate XNLI and PAWS-X inputs to 128 tokens.
+    max_length: int = Field(128, ge=8)
+    # Gradient clipping at 1.0, the transformers Trainer default.
+    max_grad_norm: float = Field(1.0, gt=0)
+    # 0.0 is plain cross-entropy; Ahuja et al. 2022 studied 0.1 for calibration.
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    # How often a loss row is written to training_step (optimizer steps).
+    log_every: int = Field(10, ge=1)
+
+
+class PhaseSettings(_Strict):
+    intermediate: TrainSettings = TrainSettings()
+    target: TrainSettings = TrainSettings()
+
+
+class PredictSettings(_Strict):
+    # Splits evaluated zero-shot in every declared language.
+    eval_splits: list[str] = ["test"]
+    batch_size: int = Field(64, ge=1)
+    max_length: int = Field(128, ge=8)
+
+
+class Grid(_Strict):
+    base_models: list[str] = Field(min_length=1)
+    # Each entry: "none", one task name, or a list of task names trained together (multitask).
+    intermediate: list[Union[str, list[str]]] = Field(min_length=1)
+    targets: list[str] = Field(min_length=1)
+    languages: list[str] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)
+    attacks: list[str] = ["none"]
+    calibration: list[str] = ["none"]
+
+    @field_validator("base_models", "targets", "languages", "attacks", "calibration", "seeds", "intermediate")
+    @classmethod
+    def _no_duplicates(cls, values):
+        seen = [repr(v) for v in values]
+        dupes = sorted({v for v in seen if seen.count(v) > 1})
+        if dupes:
+            raise ValueError(f"duplicate entries {', '.join(dupes)}")
+        return values
+
+
+class Spec(_Strict):
+    database: str = "xstore.duckdb"
+    grid: Grid
+    train: PhaseSettings = PhaseSettings()
+    predict: PredictSettings = PredictSettings()
+    # Per-attack budgets and parameters, e.g. [attacks.charnoise] rate = 0.2.
+    attacks: dict[str, dict[str, Union[int, float, str, bool]]] = {}
+    # Local data directories per task, overriding the catalogue's default source.
+    data: dict[str, str] = {}
+
+    # Set by load_spec, not by the file.
+    path: Optional[Path] = Field(None, exclude=True)
+
+    @property
+    def database_path(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.database).resolve()
+
+    def data_dir(self, task: str) -> Optional[Path]:
+        if task not in self.data:
+            return None
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.data[task]).resolve()
+
+    def attack_params(self, name: str) -> dict:
+        entry = get_attack(name)
+        return {**entry.defaults, **self.attacks.get(name, {})}
+
+
+def intermediate_name(setting: Union[str, list[str]]) -> str:
+    """The stored name of an intermediate setting: "none", a task, or tasks joined by "+"."""
+    return setting if isinstance(setting, str) else "+".join(setting)
+
+
+def load_spec(path: Union[str, Path]) -> Spec:
+    """Read and validate a spec file; raise UserError with one clear message on any mistake."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"spec file {path} does not exist")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{path}: TOML syntax error: {err}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a UTF-8 text file") from None
+    try:
+        spec = Spec.model_validate(raw)
+    except ValidationError as err:
+        raise UserError(f"{path}: {_describe(err, raw)}") from None
+    spec.path = path.resolve()
+    _check_names(spec, path)
+    return spec
+
+
+def _describe(err: ValidationError, raw: dict) -> str:
+    """The first validation problem as 'key: what is wrong', with a suggestion for unknown keys."""
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        parent_loc, name = first["loc"][:-1], str(first["loc"][-1])
+        allowed = _allowed_keys(parent_loc)
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        return f"unknown key {where!r}{suggestion} (allowed: {', '.join(allowed)})"
+    if first["type"] == "missing":
+        return f"missing required key {where!r}"
+    value = first.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
+    return f"{where}: {first['msg']}{shown}"
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = Spec
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return []
+    return [name for name in model.model_fields if name != "path"]
+
+
+def _fail(path: Path, key: str, message: str) -> None:
+    raise UserError(f"{path}: {key}: {message}")
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    hint = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {hint[0]!r}? " if hint else ""
+
+
+def _check_names(spec: Spec, path: Path) -> None:
+    """Catalogue checks that pydantic cannot do: tasks, attacks, languages, models, methods."""
+    grid = spec.grid
+    known_tasks = sorted(TASKS)
+    for setting in grid.intermediate:
+        names = [setting] if isinstance(setting, str) else setting
+        if not isinstance(setting, str) and len(setting) < 2:
+            _fail(path, "grid.intermediate", f"a multitask setting lists two or more tasks, got {setting!r}")
+        for name in names:
+            if name == "none" and isinstance(setting, str):
+                continue
+            if name not in TASKS:
+                _fail(path, "grid.intermediate", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
+            if "en" not in get_task(name).splits.get("train", ()):
+                _fail(path, "grid.intermediate", f"task {name!r} has no English training split")
+    for name in grid.targets:
+        if name not in TASKS:
+            _fail(path, "grid.targets", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
+        task = get_task(name)
+        if task.role == "intermediate":
+            _fail(path, "grid.targets", f"task {name!r} is an intermediate task only")
+        for split in spec.predict.eval_splits:
+            have = task.splits.get(split, ())
+            for lang in grid.languages:
+                if lang not in have:
+                    _fail(path, "grid.languages", f"language {lang!r} is not in {name!r} split {split!r} (it has: {', '.join(have) or 'no such split'})")
+    for name in grid.attacks:
+        if name != "none" and name not in ATTACKS:
+            known = ["none", *sorted(ATTACKS)]
+            _fail(path, "grid.attacks", f"unknown attack {name!r}; {_suggest(name, known)}known: {', '.join(known)}")
+    for name, params in spec.attacks.items():
+        if name not in ATTACKS:
+            _fail(path, f"attacks.{name}", f"unknown attack; known: {', '.join(sorted(ATTACKS))}")
+        extra = sorted(set(params) - set(ATTACKS[name].defaults))
+        if extra:
+            _fail(path, f"attacks.{name}.{extra[0]}", f"unknown parameter; allowed: {', '.join(ATTACKS[name].defaults)}")
+    for method in grid.calibration:
+        if method not in CALIBRATION_METHODS:
+            _fail(path, "grid.calibration", f"unknown method {method!r}; known: {', '.join(CALIBRATION_METHODS)}")
+    if "temperature" in grid.calibration:
+        for name in grid.targets:
+            if "en" not in get_task(name).splits.get("dev", ()):
+                _fail(path, "grid.calibration", f"temperature scaling fits on English dev data, which {name!r} lacks")
+    for name in grid.base_models:
+        _check_model(path, name)
+    for task in spec.data:
+        if task not in TASKS:
+            _fail(path, f"data.{task}", f"unknown task; known: {', '.join(known_tasks)}")
+        if not spec.data_dir(task).is_dir():
+            _fail(path, f"data.{task}", f"directory {spec.data_dir(task)} does not exist")
+    if not spec.database_path.parent.is_dir():
+        _fail(path, "database", f"folder {spec.database_path.parent} does not exist")
+
+
+def _check_model(path: Path, name: str) -> None:
+    if name.startswith("builtin:"):
+        if name not in BUILTIN_MODELS:
+            _fail(path, "grid.base_models", f"unknown built-in model {name!r}; known: {', '.join(BUILTIN_MODELS)}")
+        return
+    local = (path.parent / name).expanduser()
+    if name.startswith((".", "/", "~")) or local.exists():
+        if not local.is_dir():
+            _fail(path, "grid.base_models", f"model directory {local} does not exist")
+        if not (local / "config.json").is_file():
+            _fail(path, "grid.base_models", f"{local} has no config.json: not a transformers model directory")
+        return
+    if not _HUB_ID.match(name):
+        _fail(path, "grid.base_models", f"{name!r} is neither a local directory nor a hub id like 'xlm-roberta-base'")
