@@ -12,6 +12,14 @@ import pyarrow as pa
 from xstore.errors import UserError
 
 
+def quiet_transformers() -> None:
+    """No per-load progress bars or "newly initialized head" warnings: phase 3 means to replace the head."""
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
 def device():
     import torch
 
@@ -49,6 +57,7 @@ def run(ctx) -> dict[str, pa.Table]:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
     run_row = ctx.fetch("SELECT checkpoint_path FROM training_run WHERE key = ?", [cell.parents["run"]])
     checkpoint = ctx.store.artifacts / run_row.column("checkpoint_path")[0].as_py()

@@ -19,7 +19,7 @@ import pyarrow as pa
 from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import models as base_models
-from xstore.runners.predict import batched_logits, device, encode
+from xstore.runners.predict import batched_logits, device, encode, quiet_transformers
 from xstore.runners.rows import model_rows
 from xstore.schema import TrainingRun
 from xstore.spec import TrainSettings
@@ -27,10 +27,9 @@ from xstore.spec import TrainSettings
 
 def run(ctx) -> dict[str, pa.Table]:
     import torch
-    import transformers
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    transformers.logging.set_verbosity_error()  # "newly initialized head" is the point of phase 3
+    quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
     hp = TrainSettings(**p["hparams"])
     t0 = time.perf_counter()

@@ -22,7 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 db_app = typer.Typer(no_args_is_help=True, help="Inspect and upgrade database files.")
 app.add_typer(db_app, name="db")
 
-out = Console()
+# Piped output (a file, `less`, a test) gets a wide console so tables are not cut at 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 SpecArg = typer.Argument(..., help="Spec file (TOML) declaring the grid.", show_default=False)
@@ -64,15 +65,19 @@ def fill(spec: str = SpecArg, retry_failed: bool = typer.Option(False, "--retry-
 
 def _print_fill_report(report, store) -> None:
     computed = sum(report.computed.values())
-    if computed == 0 and not report.failed and not report.blocked:
-        out.print(f"nothing to compute: all {report.already_done} declared cells are already stored in {store.path}"
-                  + (f" ({report.skipped_failed} failed earlier; use --retry-failed)" if report.skipped_failed else ""))
+    waiting = f"; {len(report.blocked)} cells wait on them" if report.blocked else ""
+    if computed == 0 and not report.failed:
+        if not report.skipped_failed:
+            out.print(f"nothing to compute: all {report.already_done} declared cells are already stored in {store.path}")
+        else:
+            out.print(f"nothing computed: {report.already_done} of {report.declared} declared cells are stored; "
+                      f"{report.skipped_failed} failed earlier{waiting}; use --retry-failed to try them again")
         return
     parts = ", ".join(f"{n} {kind}" for kind, n in report.computed.items()) or "none"
     out.print(f"computed {computed} cells ({parts}); {report.already_done} were already stored")
-    if report.failed:
-        out.print(f"[red]{len(report.failed)} cells failed[/]; {len(report.blocked)} cells wait on them. "
-                  "See `xstore status` and retry with --retry-failed.")
+    if report.failed or report.skipped_failed:
+        out.print(f"[red]{len(report.failed) + report.skipped_failed} cells failed[/]{waiting}. "
+                  "See `xstore status`, and retry with --retry-failed.")
         for cell, message, _ in report.failed[:10]:
             out.print(f"  {cell.kind} {cell.describe()}: {message}")
 
@@ -120,7 +125,7 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
                WHERE NOT EXISTS (SELECT 1 FROM cell c WHERE c.key = f.cell_key)
                QUALIFY f.attempt = max(f.attempt) OVER (PARTITION BY f.cell_key) ORDER BY f.failed_at""").fetchall()
         tables = ["example", "training_run", "training_step", "perturbation", "prediction", "calibration_fit"]
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
     size = store.path.stat().st_size / 2**20
     out.print(f"{store.path}  schema version {version}  {size:.1f} MiB")
     table = Table("kind", "cells", "wall seconds", title="stored cells")
@@ -180,7 +185,7 @@ def run_query(store, name: Optional[str], params: dict, sql: Optional[str] = Non
     with store.connect(read_only=True) as con:
         store.check_version(con)
         try:
-            return con.execute(bound_sql, bound).fetch_arrow_table()
+            return con.sql(bound_sql, params=bound or None).to_arrow_table()
         except duckdb.Error as error:
             first = str(error).splitlines()[0]
             if "read-only" in first:

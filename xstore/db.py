@@ -94,13 +94,13 @@ class Store:
         """The highest applied migration, 0 for an empty database."""
         has_table = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not has_table:
-            tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]
+            tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0]
             if tables:
                 raise UserError(f"{self.path} is a DuckDB file but not an xstore database (no schema_version table)")
             return 0
-        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
     def check_version(self, con: duckdb.DuckDBPyConnection) -> int:
         """Raise UserError unless the database is at the code's schema version."""
@@ -135,7 +135,7 @@ class Store:
                     module.up(con)
                     con.execute(
                         "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, datetime.now()]
-                    )
+                    ).fetchall()
                     con.commit()
                 except BaseException:
                     con.rollback()
@@ -166,7 +166,7 @@ class Store:
         with self.connect() as con:
             con.begin()
             try:
-                exists = con.execute("SELECT count(*) FROM cell WHERE key = ?", [cell_row["key"]]).fetchone()[0]
+                exists = con.execute("SELECT count(*) FROM cell WHERE key = ?", [cell_row["key"]]).fetchall()[0][0]
                 if exists:
                     con.rollback()
                     return False
@@ -175,7 +175,7 @@ class Store:
                         continue
                     verb = "INSERT OR IGNORE" if table in REFERENCE_TABLES else "INSERT"
                     con.register("_xstore_rows", rows)
-                    con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows")
+                    con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows").fetchall()
                     con.unregister("_xstore_rows")
                 _insert_row(con, "cell", cell_row)
                 con.commit()
@@ -189,7 +189,7 @@ class Store:
         with self.connect() as con:
             attempt = con.execute(
                 "SELECT coalesce(max(attempt), 0) + 1 FROM failure WHERE cell_key = ?", [key]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             _insert_row(con, "failure", {
                 "cell_key": key, "attempt": attempt, "kind": kind, "params": params,
                 "error": error, "traceback": traceback_text, "host": socket.gethostname(),
@@ -228,4 +228,4 @@ def _insert_row(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
     columns = list(row)
     values = [canonical_json(v) if isinstance(v, (dict, list)) else v for v in row.values()]
     placeholders = ", ".join("?" for _ in columns)
-    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", values)
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", values).fetchall()

@@ -36,7 +36,7 @@ class CellContext:
     def fetch(self, sql: str, params: Optional[list] = None):
         """Run a read query in a short read-only connection and return an Arrow table."""
         with self.store.connect(read_only=True) as con:
-            return con.execute(sql, params or []).fetch_arrow_table()
+            return con.sql(sql, params=params or []).to_arrow_table()
 
 
 @dataclass
@@ -66,6 +66,7 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     report = FillReport()
     with store.fill_lock():
         store.create_or_check()
+        _remove_stale_temporaries(store)
         cells = declare(spec)
         with store.connect(read_only=True) as con:
             current = plan(con, cells)
@@ -86,6 +87,15 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
                     broken.add(cell.key)
                 progress.advance(bar)
     return report
+
+
+def _remove_stale_temporaries(store: Store) -> None:
+    """Checkpoint folders of attempts killed before their rows were written (we hold the fill lock)."""
+    import shutil
+
+    if store.artifacts.is_dir():
+        for stale in store.artifacts.glob("*/*.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, console: Console) -> bool:

@@ -1,0 +1,167 @@
+"""`xstore fill` end to end on the small grid: what it stores, idempotence, growth, failures, locks."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import run_cli, write_spec
+from xstore.db import Store
+from xstore.errors import UserError
+from xstore.planner import declare
+from xstore.spec import load_spec
+
+
+def _q(folder, sql, params=None):
+    with Store(folder / "small.duckdb").connect(read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_every_declared_cell_is_stored_once(filled_small):
+    spec = load_spec(filled_small / "small.toml")
+    declared = {c.key: c.kind for c in declare(spec)}
+    stored = dict(_q(filled_small, "SELECT key, kind FROM cell"))
+    assert stored == declared
+    # one prediction per input of each predict cell, and no row outside a stored cell
+    per_cell = _q(filled_small, """
+        SELECT c.kind, count(p.example_id), count(DISTINCT p.example_id) FROM cell c
+        JOIN prediction p ON p.cell_key = c.key GROUP BY c.key, c.kind""")
+    assert len(per_cell) == sum(k.startswith("predict") for k in declared.values())
+    assert all(n == distinct for _, n, distinct in per_cell)
+    for table, column in [("prediction", "cell_key"), ("example", "cell_key"), ("perturbation", "cell_key"),
+                          ("training_run", "key"), ("calibration_fit", "key")]:
+        orphans = _q(filled_small, f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT key FROM cell)")
+        assert orphans == [(0,)], table
+
+
+def test_predictions_hold_full_logits_and_consistent_labels(filled_small):
+    rows = _q(filled_small, "SELECT logits, pred_label, confidence, label, attack, perturbation_id FROM prediction")
+    logits = np.array([r[0] for r in rows], dtype=np.float64)
+    assert logits.shape[1] == 3 and np.isfinite(logits).all()
+    assert [r[1] for r in rows] == logits.argmax(axis=1).tolist()
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    assert np.allclose([r[2] for r in rows], probs.max(axis=1), atol=1e-6)
+    assert {r[4] for r in rows} == {"none", "charnoise"}
+    assert all((r[5] is None) == (r[4] == "none") for r in rows)
+    # the stored gold label is the example's label
+    assert _q(filled_small, """SELECT count(*) FROM prediction p JOIN example e ON e.id = p.example_id
+                               WHERE p.label <> e.label""") == [(0,)]
+
+
+def test_zero_shot_protocol_in_the_runs(filled_small):
+    runs = _q(filled_small, """SELECT phase, intermediate, task, parent_key, checkpoint_path, checkpoint_sha256, steps
+                              FROM training_run ORDER BY phase, intermediate""")
+    assert [(r[0], r[1], r[2]) for r in runs] == [
+        ("intermediate", "demo-sentiment", "demo-sentiment"),
+        ("target", "demo-sentiment", "demo-nli"), ("target", "none", "demo-nli")]
+    inter_key = _q(filled_small, "SELECT key FROM training_run WHERE phase = 'intermediate'")[0][0]
+    assert runs[1][3] == inter_key and runs[2][3] is None
+    from xstore.runners.models import weights_hash
+
+    artifacts = filled_small / "small.xstore"
+    for run in runs:
+        assert weights_hash(artifacts / run[4]) == run[5]
+    # phase 2 keeps the encoder only; phase 3 keeps a classifier
+    inter_config = json.loads((artifacts / runs[0][4] / "config.json").read_text())
+    target_config = json.loads((artifacts / runs[1][4] / "config.json").read_text())
+    assert inter_config["architectures"] == ["XLMRobertaModel"]
+    assert target_config["architectures"] == ["XLMRobertaForSequenceClassification"]
+    assert runs[1][6] == 8 and runs[0][6] == 6  # max_steps of each phase
+    # training curves: a loss row every 2 steps, dev accuracy at the end
+    curve = _q(filled_small, "SELECT step, loss, dev_accuracy FROM training_step WHERE run_key = ? ORDER BY step",
+               [_q(filled_small, "SELECT key FROM training_run WHERE intermediate = 'none'")[0][0]])
+    assert [s for s, _, _ in curve] == [2, 4, 6, 8]
+    assert curve[-1][2] is not None and 0 <= curve[-1][2] <= 1
+
+
+def test_examples_are_english_for_training_and_parallel_for_test(filled_small):
+    langs = dict(_q(filled_small, "SELECT split, list(DISTINCT language ORDER BY language) FROM example WHERE task = 'demo-nli' GROUP BY split"))
+    assert langs == {"train": ["en"], "dev": ["en"], "test": ["de", "en"]}
+
+
+def test_temperature_fit_lowers_english_dev_nll(filled_small):
+    fits = _q(filled_small, "SELECT temperature, nll_before, nll_after, fit_language, n_examples FROM calibration_fit")
+    assert len(fits) == 2
+    for temperature, before, after, language, n in fits:
+        assert temperature > 0 and after <= before + 1e-12 and language == "en" and n > 0
+
+
+def test_second_fill_computes_nothing(small_copy, capsys):
+    before = _q(small_copy, "SELECT count(*), sum(wall_seconds) FROM cell")
+    code, out, _ = run_cli(["fill", small_copy / "small.toml"], capsys)
+    assert code == 0
+    assert "nothing to compute: all 23 declared cells are already stored" in " ".join(out.split())
+    assert _q(small_copy, "SELECT count(*), sum(wall_seconds) FROM cell") == before
+
+
+def test_adding_a_language_computes_only_its_cells(small_copy, capsys):
+    before = {k for (k,) in _q(small_copy, "SELECT key FROM cell")}
+    logits_before = _q(small_copy, "SELECT cell_key, example_id, logits FROM prediction ORDER BY ALL")
+    write_spec(small_copy, languages=("en", "de", "ru"))
+    code, out, _ = run_cli(["fill", small_copy / "small.toml"], capsys)
+    assert code == 0
+    new = _q(small_copy, "SELECT kind, params->>'language' FROM cell WHERE key NOT IN (SELECT unnest(?))", [list(before)])
+    assert sorted(new) == [("load", "ru"), ("perturb", "ru"), ("predict_clean", "ru"), ("predict_clean", "ru"),
+                           ("predict_perturbed", "ru"), ("predict_perturbed", "ru")]
+    assert "computed 6 cells" in out
+    old_rows = _q(small_copy, "SELECT cell_key, example_id, logits FROM prediction WHERE language <> 'ru' ORDER BY ALL")
+    assert old_rows == logits_before
+
+
+def test_failed_cells_are_rows_and_retry_succeeds(small_copy, capsys):
+    # a model directory with a config but no weights: training fails, the fill goes on and says so
+    model_dir = small_copy / "mymodel"
+    model_dir.mkdir()
+    tiny = small_copy / "small.xstore" / "pretrained" / "tiny-xlmr-v1"
+    shutil.copy(tiny / "config.json", model_dir)
+    spec_path = write_spec(small_copy)
+    spec_path.write_text(spec_path.read_text().replace('"builtin:tiny-xlmr"', '"mymodel"'))
+    code, out, err = run_cli(["fill", spec_path], capsys)
+    assert code == 2
+    assert "has no weights" in err + out
+    failures = _q(small_copy, "SELECT kind, error, attempt FROM failure ORDER BY kind")
+    assert [(k, a) for k, _, a in failures] == [("train_intermediate", 1), ("train_target", 1)]
+    assert all("has no weights" in e for _, e, _ in failures)
+    code, out, _ = run_cli(["status", small_copy / "small.duckdb"], capsys)
+    assert code == 0 and "2 cells failed and are not stored" in out
+    # without --retry-failed the failed cells stay failed
+    code, out, _ = run_cli(["fill", spec_path], capsys)
+    assert code == 0 and "8 of 23 declared cells are stored; 2 failed earlier; 13 cells wait on them" in " ".join(out.split())
+    for name in ["model.safetensors", "tokenizer.json", "tokenizer_config.json"]:
+        shutil.copy(tiny / name, model_dir)
+    code, out, _ = run_cli(["fill", spec_path, "--retry-failed"], capsys)
+    assert code == 0, out
+    assert _q(small_copy, "SELECT count(*) FROM training_run WHERE base_model = 'mymodel'") == [(3,)]
+    assert _q(small_copy, "SELECT count(*) FROM failure") == [(2,)]  # history is kept
+
+
+def test_a_second_fill_is_refused_while_one_runs(small_copy, capsys):
+    store = Store(small_copy / "small.duckdb")
+    with store.fill_lock():
+        code, _, err = run_cli(["fill", small_copy / "small.toml"], capsys)
+    assert code == 2 and "is being filled by process" in err
+
+
+def test_fill_asks_for_upgrade_of_an_old_database(tmp_path, capsys):
+    spec_path = write_spec(tmp_path)
+    Store(tmp_path / "small.duckdb").upgrade(target=1)
+    code, _, err = run_cli(["fill", spec_path], capsys)
+    assert code == 2 and "xstore db upgrade" in err
+    code, out, _ = run_cli(["db", "upgrade", tmp_path / "small.duckdb"], capsys)
+    assert code == 0 and "0002_add_training_step" in out
+
+
+def test_nan_logits_fail_the_cell_and_store_nothing():
+    import pyarrow as pa
+
+    from xstore.planner import CellSpec
+    from xstore.runners.predict import prediction_table
+
+    cell = CellSpec("k", "predict_clean", {"task": "t", "split": "test", "language": "de", "attack": "none"}, {"run": "r"})
+    inputs = pa.table({"example_id": ["a", "b"], "perturbation_id": pa.array([None, None], pa.string()), "label": [0, 1]})
+    good = prediction_table(cell, inputs, np.array([[0.0, 1.0], [2.0, 1.0]], dtype=np.float32))
+    assert good.column("pred_label").to_pylist() == [1, 0]
+    with pytest.raises(UserError, match="1 of 2 inputs gave NaN or infinite logits"):
+        prediction_table(cell, inputs, np.array([[0.0, np.nan], [2.0, 1.0]], dtype=np.float32))
