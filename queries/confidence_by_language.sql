@@ -11,7 +11,7 @@ WITH calibration AS (  -- each target run at T = 1, plus every fitted calibratio
 ),
 scored AS (  -- max softmax probability per prediction: 1 / sum_j exp((z_j - z_max) / T)
     SELECT p.run_key, p.split, p.language, p.attack, c.method, c.temperature,
-           1.0 / list_sum(list_transform(p.logits, lambda z: exp((z - list_max(p.logits)) / c.temperature))) AS confidence
+           1.0 / list_sum(list_transform(p.logits, lambda z: exp((z::DOUBLE - list_max(p.logits)) / c.temperature))) AS confidence
     FROM prediction AS p
     JOIN calibration AS c USING (run_key)
 )

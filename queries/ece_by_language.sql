@@ -14,7 +14,7 @@ WITH calibration AS (  -- each target run at T = 1, plus every fitted calibratio
 ),
 scored AS (  -- per prediction: confidence and correctness
     SELECT p.run_key, p.split, p.language, p.attack, c.method, c.temperature,
-           1.0 / list_sum(list_transform(p.logits, lambda z: exp((z - list_max(p.logits)) / c.temperature))) AS confidence,
+           1.0 / list_sum(list_transform(p.logits, lambda z: exp((z::DOUBLE - list_max(p.logits)) / c.temperature))) AS confidence,
            (p.pred_label = p.label)::DOUBLE AS correct
     FROM prediction AS p
     JOIN calibration AS c USING (run_key)

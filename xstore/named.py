@@ -95,3 +95,23 @@ def run(con, name: str, params: dict | None = None):
     """Run a named query on an open connection; returns the DuckDB relation result."""
     query = get(name)
     return con.execute(query.sql, query.bind(params or {}))
+
+
+def run_readonly(store, name: str | None, params: dict | None = None, sql: str | None = None):
+    """Run a named query, or ad-hoc SQL, on a read-only connection to `store`; returns an Arrow table."""
+    import duckdb
+
+    if sql is None:
+        query = get(name)
+        sql, bound = query.sql, query.bind(params or {})
+    else:
+        bound = None
+    with store.connect(read_only=True) as con:
+        store.check_version(con)
+        try:
+            return con.sql(sql, params=bound).to_arrow_table()
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0]
+            if "read-only" in first:
+                raise UserError(f"queries are read-only: {first}") from None
+            raise UserError(f"query failed: {first}") from None

@@ -1,0 +1,123 @@
+"""Fixtures for the named-query tests: a fresh migrated database and a helper that inserts rows.
+
+Not a conftest.py on purpose: without __init__.py files pytest imports every conftest.py as the
+module `conftest`, so a second one here would replace tests/conftest.py for the other test modules
+that do `from conftest import run_cli, write_spec`. Test modules import the fixtures from here
+(`from querydb import qdb`), which pytest then registers for that module.
+
+The helper writes rows the way the runners do (prediction rows through Arrow, logits as FLOAT[],
+pred_label = arg-max, confidence = max softmax at T = 1 computed in float64), so each test states
+only what it varies: runs, logits, labels, languages, attacks, splits and fitted temperatures.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from xstore import named
+from xstore.db import Store
+
+
+class QueryDB:
+    """A migrated database file and helpers to fill it and to run named queries on it."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._ids = itertools.count()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _insert(self, table: str, rows: pa.Table) -> None:
+        with self.store.connect() as con:
+            con.register("_rows", rows)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+            con.unregister("_rows")
+
+    def add_run(self, key: str, *, seed: int = 1, base_model: str = "builtin:tiny-xlmr",
+                intermediate: str = "none", task: str = "demo-nli", phase: str = "target") -> str:
+        """One training_run row with every NOT NULL column filled with a plausible value."""
+        rows = pa.table({
+            "key": [key], "phase": [phase], "base_model": [base_model], "intermediate": [intermediate],
+            "task": [task], "seed": pa.array([seed], pa.int32()), "parent_key": pa.array([None], pa.string()),
+            "hparams": ["{}"], "code_version": pa.array([1], pa.int32()), "task_versions": ["{}"],
+            "status": ["done"], "checkpoint_path": [f"runs/{key}"], "checkpoint_sha256": ["0" * 64],
+            "wall_seconds": [1.5], "steps": pa.array([8], pa.int32()), "train_examples": pa.array([64], pa.int32()),
+            "dev_accuracy": pa.array([None], pa.float64()),
+        })
+        self._insert("training_run", rows)
+        return key
+
+    def add_predictions(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
+                        split: str = "test", task: str = "demo-nli") -> None:
+        """Prediction rows for one run, attack and split; logits are stored as float32.
+
+        `language` is one language for all rows, or a sequence with one language per row.
+        """
+        z = np.asarray(logits, dtype=np.float32)
+        if z.ndim != 2:
+            raise ValueError("logits must be a 2-D array (rows x classes)")
+        n, k = z.shape
+        labels = np.asarray(labels, dtype=np.int32)
+        assert labels.shape == (n,)
+        shifted = z.astype(np.float64) - z.astype(np.float64).max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        ids = [f"ex{next(self._ids)}" for _ in range(n)]
+        languages = [language] * n if isinstance(language, str) else [str(x) for x in language]
+        assert len(languages) == n
+        rows = pa.table({
+            "cell_key": pa.array([f"predict-{run_key}-{x}-{attack}-{split}" for x in languages], pa.string()),
+            "example_id": pa.array(ids, pa.string()),
+            "perturbation_id": pa.array([None if attack == "none" else f"p-{i}" for i in ids], pa.string()),
+            "run_key": pa.array([run_key] * n, pa.string()),
+            "task": pa.array([task] * n, pa.string()),
+            "split": pa.array([split] * n, pa.string()),
+            "language": pa.array(languages, pa.string()),
+            "attack": pa.array([attack] * n, pa.string()),
+            "label": pa.array(labels, pa.int32()),
+            "logits": pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)),
+                                               pa.array(z.reshape(-1), pa.float32())),
+            "pred_label": pa.array(z.argmax(axis=1).astype(np.int32)),
+            "confidence": pa.array(probs.max(axis=1), pa.float64()),
+        })
+        self._insert("prediction", rows)
+
+    def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature") -> None:
+        """One calibration_fit row for `run_key` at the given temperature."""
+        rows = pa.table({
+            "key": [f"fit-{run_key}-{method}"], "run_key": [run_key], "method": [method],
+            "temperature": pa.array([float(temperature)], pa.float64()),
+            "params": ['{"search": "golden-section on log T"}'], "fit_task": ["demo-nli"], "fit_split": ["dev"],
+            "fit_language": ["en"], "n_examples": pa.array([10], pa.int32()),
+            "nll_before": [0.7], "nll_after": [0.6],
+        })
+        self._insert("calibration_fit", rows)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """The named query's result as a DataFrame (read-only connection, parameters bound by name)."""
+        with self.store.connect(read_only=True) as con:
+            return named.run(con, name, params).df()
+
+
+@pytest.fixture
+def qdb(tmp_path) -> QueryDB:
+    """A fresh database with every migration applied, and helpers to fill and query it."""
+    store = Store(tmp_path / "q.duckdb")
+    store.upgrade()
+    return QueryDB(store)
+
+
+def by_key(frame: pd.DataFrame, *columns: str) -> dict:
+    """Rows of `frame` as a dict keyed by the tuple of `columns` (fails on a duplicate key)."""
+    out = {}
+    for row in frame.to_dict("records"):
+        key = tuple(row[c] for c in columns)
+        assert key not in out, f"duplicate row for {key}"
+        out[key] = row
+    return out

@@ -1,0 +1,97 @@
+"""Every named query documents itself: a grain in its header, a comment on every output column, its
+parameters declared and used; and every query runs on an empty migrated database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from xstore import named
+
+from querydb import qdb  # noqa: F401  (qdb is a fixture)
+
+QUERIES = sorted(named.available())
+EXPECTED_QUERIES = {"accuracy_by_language", "confidence_by_language", "ece_by_language", "calibration_summary"}
+
+
+def _header(sql: str) -> list[str]:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line)
+    return lines
+
+
+def _final_select_lines(sql: str) -> list[str]:
+    """The lines between the last top-level `SELECT` line and the `FROM` line that follows it."""
+    lines = sql.splitlines()
+    starts = [i for i, line in enumerate(lines) if re.match(r"SELECT\b", line)]
+    assert starts, "no top-level SELECT line"
+    start = starts[-1]
+    end = next(i for i in range(start + 1, len(lines)) if re.match(r"FROM\b", lines[i]))
+    return [line for line in lines[start + 1:end] if line.strip()]
+
+
+def _output_name(expression: str) -> str:
+    """`r.task AS target` -> target; `p.language` -> language."""
+    expression = expression.strip().rstrip(",").strip()
+    alias = re.search(r"\bAS\s+(\w+)$", expression, flags=re.IGNORECASE)
+    if alias:
+        return alias.group(1)
+    assert re.fullmatch(r"(\w+\.)?\w+", expression), f"an unnamed expression needs AS: {expression!r}"
+    return expression.rsplit(".", 1)[-1]
+
+
+def test_the_known_queries_are_found():
+    assert EXPECTED_QUERIES <= set(QUERIES)
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_header_names_grain_and_reads(name):
+    header = _header(named.get(name).sql)
+    assert header and header[0].startswith(f"-- {name}:"), "first line: '-- <name>: <question>'"
+    assert named.get(name).summary, "empty summary"
+    grain = [line for line in header if line.startswith("-- Grain:")]
+    assert len(grain) == 1 and len(grain[0]) > len("-- Grain: one row"), "header must name the grain"
+    assert any(line.startswith("-- Reads:") for line in header)
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_every_output_column_has_a_trailing_comment(qdb, name):
+    columns = _final_select_lines(named.get(name).sql)
+    names = []
+    for line in columns:
+        expression, sep, comment = line.partition("--")
+        assert sep and comment.strip(), f"output column without a trailing comment: {line.strip()!r}"
+        names.append(_output_name(expression))
+    # the parsed columns are exactly the result's columns, in order
+    assert qdb.query(name).columns.tolist() == names
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_parameters_declared_and_used(name):
+    query = named.get(name)
+    used = set(re.findall(r"\$(\w+)", "\n".join(l for l in query.sql.splitlines() if not l.startswith("--"))))
+    assert used == set(query.params)
+    header = "\n".join(_header(query.sql))
+    if query.params:
+        assert "-- Parameters:" in header
+    else:
+        assert "-- Parameters: none." in header
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_runs_on_an_empty_database(qdb, name):
+    frame = qdb.query(name)
+    assert len(frame) == 0
+    assert len(frame.columns) >= 5
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_runs_with_runs_but_no_predictions(qdb, name):
+    """Runs and fits alone give no rows (no division by an empty group, no 'none' rows from nothing)."""
+    qdb.add_run("r")
+    qdb.add_fit("r", 1.5)
+    assert len(qdb.query(name)) == 0
