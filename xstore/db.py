@@ -49,16 +49,18 @@ class Store:
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
-    def connect(self, read_only: bool = False, wait: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False, wait: Optional[float] = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one piece of work, closed on exit. Lock and format errors become UserError.
 
         While another process holds the file (DuckDB: one writer, or readers only), retry for up to
-        `wait` seconds: the other side's connections are short too.
+        `wait` seconds (default $XSTORE_LOCK_WAIT, else 30): the other side's connections are short too.
         """
         if read_only and not self.path.exists():
             raise UserError(f"database {self.path} does not exist")
         if not read_only and not self.path.parent.is_dir():
             raise UserError(f"folder {self.path.parent} does not exist")
+        if wait is None:
+            wait = float(os.environ.get("XSTORE_LOCK_WAIT", "30"))
         deadline = time.monotonic() + wait
         while True:
             try:

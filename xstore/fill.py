@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from xstore.db import Store
 from xstore.errors import UserError
+from xstore.executors import ClusterOptions, local_pool, run_parallel, submitit_executor
 from xstore.planner import KIND_BY_NAME, CellSpec, declare, plan
 from xstore.spec import Spec
 
@@ -60,8 +61,14 @@ def _runner(kind: str) -> Callable[[CellContext], dict]:
     return getattr(importlib.import_module(module), name)
 
 
-def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional[Console] = None) -> FillReport:
-    """Compute every missing cell of `spec` in `store`; failures become rows and block only dependants."""
+def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional[Console] = None,
+         executor: str = "serial", workers: int = 2, cluster: Optional[ClusterOptions] = None,
+         submitit_cluster: str = "slurm") -> FillReport:
+    """Compute every missing cell of `spec` in `store`; failures become rows and block only dependants.
+
+    `executor` is "serial" (this process), "local" (`workers` processes) or "slurm" (one submitit job per
+    cell, `cluster` giving the resources; `submitit_cluster="local"` runs those jobs locally, for tests).
+    """
     console = console or Console(stderr=True)
     report = FillReport()
     with store.fill_lock():
@@ -78,6 +85,10 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
         broken = {c.key for c in current.missing if c.key in current.failed and not retry_failed}
         with _progress(console) as progress:
             bar = progress.add_task("starting", total=len(todo))
+            if executor != "serial":
+                _fill_parallel(todo, spec, store, report, broken, progress, bar, executor, workers,
+                               cluster or ClusterOptions(), submitit_cluster)
+                return report
             for cell in todo:
                 progress.update(bar, description=f"[bold]{cell.kind}[/] {cell.describe()}")
                 if any(parent in broken for parent in cell.parents.values()):
@@ -87,6 +98,29 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
                     broken.add(cell.key)
                 progress.advance(bar)
     return report
+
+
+def _fill_parallel(todo, spec, store, report, broken, progress, bar, executor, workers, cluster, submitit_cluster):
+    if executor == "local":
+        pool = local_pool(workers)
+        try:
+            run_parallel(todo, spec, store, pool, report, broken, progress, bar)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    elif executor == "slurm":
+        run_parallel(todo, spec, store, submitit_executor(store, cluster, submitit_cluster), report, broken,
+                     progress, bar, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
+    else:
+        raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
+
+
+def cell_row(cell: CellSpec, started: datetime, t0: float) -> dict:
+    """The `cell` row written with a computed cell's own rows."""
+    return {
+        "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
+        "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
+        "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
+    }
 
 
 def _remove_stale_temporaries(store: Store) -> None:
@@ -102,12 +136,7 @@ def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, conso
     started, t0 = datetime.now(), time.perf_counter()
     try:
         tables = _runner(cell.kind)(CellContext(cell, spec, store, log=console.log))
-        cell_row = {
-            "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
-            "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
-            "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
-        }
-        store.write_cell(cell_row, tables)
+        store.write_cell(cell_row(cell, started, t0), tables)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # any failure of one cell is recorded and the fill goes on

@@ -1,0 +1,156 @@
+"""Parallel fills: worker processes and submitit jobs write shards that one process ingests."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+
+import pyarrow as pa
+import pytest
+
+from conftest import run_cli, write_spec
+from xstore import shards
+from xstore.db import Store
+from xstore.fill import fill
+from xstore.spec import load_spec
+
+
+def _predictions(folder, db="small.duckdb"):
+    with Store(folder / db).connect(read_only=True) as con:
+        return con.execute("SELECT cell_key, example_id, logits FROM prediction ORDER BY ALL").fetchall()
+
+
+def _cells(folder, db="small.duckdb"):
+    with Store(folder / db).connect(read_only=True) as con:
+        return con.execute("SELECT key FROM cell ORDER BY key").fetchall()
+
+
+def test_local_workers_store_what_a_serial_fill_stores(filled_small, tmp_path, capsys):
+    write_spec(tmp_path)
+    code, out, _ = run_cli(["fill", tmp_path / "small.toml", "--executor", "local", "--workers", "2"], capsys)
+    assert code == 0 and "computed 23 cells" in out
+    assert _cells(tmp_path) == _cells(filled_small)
+    assert _predictions(tmp_path) == _predictions(filled_small)
+    assert shards.finished_shards(tmp_path / "small.xstore" / "staging") == []
+
+
+def _minimal_spec(folder):
+    """One language, no intermediate task, no attack, no calibration: 5 cells, 3 levels deep."""
+    path = write_spec(folder, languages=("de",))
+    text = path.read_text()
+    for old, new in [('["none", "demo-sentiment"]', '["none"]'), ('["none", "charnoise"]', '["none"]'),
+                     ('["none", "temperature"]', '["none"]')]:
+        text = text.replace(old, new)
+    path.write_text(text)
+    return path
+
+
+def test_cluster_path_through_submitit_local_jobs(tmp_path):
+    path = _minimal_spec(tmp_path)
+    spec = load_spec(path)
+    report = fill(spec, Store(spec.database_path), executor="slurm", submitit_cluster="local")
+    assert report.exit_code == 0 and sum(report.computed.values()) == 5
+    with Store(spec.database_path).connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM prediction WHERE language = 'de'").fetchone()[0] == 150
+    assert list((tmp_path / "small.xstore" / "jobs").iterdir())  # submitit's job folders
+
+
+def _shard(store, key="k1", rows=3):
+    table = pa.table({"id": [f"e{i}" for i in range(rows)], "cell_key": [key] * rows, "task": ["t"] * rows,
+                      "task_version": pa.array([1] * rows, pa.int32()), "split": ["test"] * rows,
+                      "language": ["de"] * rows, "idx": pa.array(range(rows), pa.int32()),
+                      "text_a": ["Hallo Welt"] * rows, "text_b": pa.array([None] * rows, pa.string()),
+                      "label": pa.array([0] * rows, pa.int32())})
+    now = datetime.now()
+    row = {"key": key, "kind": "load", "params": {}, "parents": {}, "host": "h", "pid": 1,
+           "started_at": now, "finished_at": now, "wall_seconds": 0.5}
+    return shards.write_shard(shards.staging_dir(store), row, {"example": table})
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "s.duckdb")
+    s.upgrade()
+    return s
+
+
+def _count(store, table):
+    with store.connect(read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_shard_ingest_is_atomic_and_idempotent(store):
+    folder = _shard(store)
+    assert not list(folder.parent.glob(".*"))  # no temporary folder left
+    shards.ingest(store, folder)
+    assert not folder.exists() and _count(store, "example") == 3 and _count(store, "cell") == 1
+    shards.ingest(store, _shard(store))  # the same cell again: nothing is added
+    assert _count(store, "example") == 3 and _count(store, "cell") == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
+def test_damaged_shards_are_rejected_and_removed(store, damage):
+    folder = _shard(store)
+    data = folder / "example.parquet"
+    if damage == "truncate":
+        data.write_bytes(data.read_bytes()[:-40])
+    elif damage == "flip":
+        raw = bytearray(data.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        data.write_bytes(bytes(raw))
+    elif damage == "delete":
+        data.unlink()
+    else:
+        (folder / "manifest.json").write_text("{not json")
+    with pytest.raises(shards.BadShard):
+        shards.ingest(store, folder)
+    assert not folder.exists()
+    assert _count(store, "example") == 0 and _count(store, "cell") == 0
+
+
+def test_failure_shard_becomes_a_failure_row(store):
+    folder = shards.write_failure_shard(shards.staging_dir(store), "k9", "train_target", {"seed": 1},
+                                        RuntimeError("CUDA out of memory"))
+    manifest = shards.ingest(store, folder)
+    assert manifest["status"] == "failed"
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT cell_key, kind, error FROM failure").fetchall() == [
+            ("k9", "train_target", "RuntimeError: CUDA out of memory")]
+
+
+def test_shards_left_by_a_killed_coordinator_are_ingested_next_time(tmp_path, capsys):
+    # a coordinator died after a worker finished the first cell but before ingesting its shard
+    spec = load_spec(_minimal_spec(tmp_path))
+    store = Store(spec.database_path)
+    store.upgrade()
+    from xstore.executors import compute_to_shard
+    from xstore.planner import declare
+
+    cells = declare(spec)
+    folder = compute_to_shard(str(store.path), spec, cells[0])
+    assert os.path.isdir(folder)
+    code, out, _ = run_cli(["fill", spec.path, "--executor", "local", "--workers", "1"], capsys)
+    assert code == 0 and not os.path.exists(folder)
+    assert _cells(tmp_path) == sorted((c.key,) for c in cells)
+
+
+def test_query_waits_for_a_writer_or_names_it(tmp_path, store):
+    holder = textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(store.path)!r})
+        print("holding", flush=True)
+        time.sleep(float(sys.argv[1]))
+    """)
+    xstore_bin = os.path.join(os.path.dirname(sys.executable), "xstore")
+    for hold, wait, expect_ok in [(8.0, "0.5", False), (1.5, "20", True)]:
+        proc = subprocess.Popen([sys.executable, "-c", holder, str(hold)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "holding"
+        done = subprocess.run([xstore_bin, "query", "--sql", "SELECT count(*) AS n FROM cell", "--db", str(store.path)],
+                              capture_output=True, text=True, env={**os.environ, "XSTORE_LOCK_WAIT": wait})
+        proc.kill()
+        proc.wait()
+        if expect_ok:
+            assert done.returncode == 0 and "0" in done.stdout
+        else:
+            assert done.returncode == 2 and f"in use by process {proc.pid}" in done.stderr
