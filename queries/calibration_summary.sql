@@ -7,17 +7,27 @@
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: per run as in accuracy_by_language, confidence_by_language and ece_by_language (ECE:
 --   Guo et al. 2017, eq. 3, bins [b/B, (b+1)/B)); then the mean over seeds.
-WITH calibration AS (  -- each target run at T = 1, plus every fitted calibration of it
-    SELECT key AS run_key, 'none' AS method, 1.0::DOUBLE AS temperature FROM training_run WHERE phase = 'target'
+WITH calibration AS (  -- T per run: 1 for "none"; a fitted T applies to every language, an oracle T to its own only
+    SELECT key AS run_key, 'none' AS method, NULL::VARCHAR AS language, 1.0::DOUBLE AS temperature
+    FROM training_run WHERE phase = 'target'
     UNION ALL
-    SELECT run_key, method, temperature FROM calibration_fit
+    SELECT run_key, method, CASE WHEN method = 'temperature-oracle' THEN fit_language END, temperature
+    FROM calibration_fit
 ),
 scored AS (  -- per prediction: confidence and correctness
     SELECT p.run_key, p.split, p.language, p.attack, c.method,
-           1.0 / list_sum(list_transform(p.logits, lambda z: exp((z::DOUBLE - list_max(p.logits)) / c.temperature))) AS confidence,
+           list_max(p.logits)::DOUBLE AS z_max,
+           -- 1 / sum_k exp((z_k - z_max) / T): logits[1..3] by plain arithmetic (about twice as fast as a list
+           -- lambda, shared/DEPENDENCIES.md); a lambda adds classes past the third, so any class count works
+           1.0 / (exp((p.logits[1]::DOUBLE - z_max) / c.temperature)
+                  + exp((p.logits[2]::DOUBLE - z_max) / c.temperature)
+                  + coalesce(exp((p.logits[3]::DOUBLE - z_max) / c.temperature), 0)
+                  + CASE WHEN len(p.logits) > 3
+                         THEN list_sum(list_transform(p.logits[4:], lambda z: exp((z::DOUBLE - z_max) / c.temperature)))
+                         ELSE 0 END) AS confidence,
            (p.pred_label = p.label)::DOUBLE AS correct
     FROM prediction AS p
-    JOIN calibration AS c USING (run_key)
+    JOIN calibration AS c ON c.run_key = p.run_key AND (c.language IS NULL OR c.language = p.language)
 ),
 binned AS (  -- per run and bin: size, accuracy and mean confidence
     SELECT run_key, split, language, attack, method,

@@ -1,22 +1,37 @@
-"""The `perturb` cell: apply one attack to every example of one task split in one language."""
+"""The `perturb` cell: apply one attack to every example of one task split in one language.
+
+A model-independent attack (random noise) needs no model and gives one text per example for every run.
+Under the transfer and per-victim protocols the cell's `victim` parent is a trained run: the attack
+queries it, and each attempt is stored as skipped (the victim was already wrong on the clean input),
+succeeded or failed. Both judgements use the victim's logits computed exactly as its `predict_clean`
+and `predict_perturbed` cells compute them (same inputs, order, batches and device), so a stored
+"succeeded" always matches a stored wrong prediction of the victim on the stored text.
+"""
 
 from __future__ import annotations
 
 import importlib
+import random
+from collections import OrderedDict
+from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
-from xstore.catalog import get_attack
+from xstore.catalog import get_attack, get_task
 from xstore.keys import canonical_json, content_key
 
 
 def run(ctx) -> dict[str, pa.Table]:
     cell, p = ctx.cell, ctx.cell.params
     entry = get_attack(p["attack"])
-    examples = ctx.fetch("SELECT id, text_a, text_b FROM example WHERE cell_key = ? ORDER BY idx",
+    examples = ctx.fetch("SELECT id, text_a, text_b, label FROM example WHERE cell_key = ? ORDER BY idx",
                          [cell.parents["examples"]]).to_pylist()
-    module, _, function = entry.runner.partition(":")
-    attempts = getattr(importlib.import_module(module), function)(examples, p["params"])
+    victim_key = cell.parents.get("victim")
+    if victim_key is None:
+        attempts = _function(entry.runner)(examples, p["params"])
+    else:
+        attempts = _attack_victim(ctx, entry, examples, victim_key)
     n = len(examples)
     return {"perturbation": pa.table({
         "id": [content_key("perturbation", cell.key, e["id"]) for e in examples],
@@ -25,7 +40,7 @@ def run(ctx) -> dict[str, pa.Table]:
         "attack": [entry.name] * n,
         "attack_version": pa.array([entry.version] * n, pa.int32()),
         "params": [canonical_json(p["params"])] * n,
-        "victim_run_key": pa.array([None] * n, pa.string()),
+        "victim_run_key": pa.array([victim_key] * n, pa.string()),
         "language": [p["language"]] * n,
         "text_a": [a["text_a"] for a in attempts],
         "text_b": pa.array([a["text_b"] for a in attempts], pa.string()),
@@ -35,3 +50,102 @@ def run(ctx) -> dict[str, pa.Table]:
         "chars_changed": pa.array([a["chars_changed"] for a in attempts], pa.int32()),
         "seed": pa.array([int(p["params"].get("seed", 0))] * n, pa.int32()),
     })}
+
+
+def _function(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _attack_victim(ctx, entry, examples: list[dict], victim_key: str) -> list[dict]:
+    """Fetch the victim run's checkpoint (and the MLM an attack asks for), then attack every example."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from xstore.runners.attacks.victim import Victim
+    from xstore.runners.predict import device, quiet_transformers
+
+    quiet_transformers()
+    p = ctx.cell.params
+    run_row = ctx.fetch("SELECT checkpoint_path, base_model FROM training_run WHERE key = ?", [victim_key]).to_pylist()[0]
+    checkpoint = ctx.store.artifacts / run_row["checkpoint_path"]
+    params = dict(p["params"])
+    if "mlm" in params:
+        params["mlm"] = _mlm_source(params["mlm"], run_row["base_model"], ctx)
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    model = AutoModelForSequenceClassification.from_pretrained(checkpoint).to(device())
+    victim = Victim(model, tokenizer, max_length=p["max_length"], batch_size=ctx.spec.predict.batch_size)
+    attempts = attack_examples(victim, entry, examples, p["language"], params, fields=get_task(p["task"]).text_fields)
+    del model, victim
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return attempts
+
+
+def _mlm_source(value: str, base_model: str, ctx) -> str:
+    """"base" is the victim's pretrained model (with its MLM head); else a local directory or hub id."""
+    from xstore.runners import models as base_models
+
+    if value == "base":
+        return base_models.resolve(base_model, ctx.spec, ctx.store.artifacts)[0]
+    local = (ctx.spec.path.parent if ctx.spec.path else Path.cwd()) / value
+    return str(local) if local.exists() else value
+
+
+def attack_examples(victim, entry, examples: list[dict], language: str, params: dict,
+                    fields: tuple[str, ...]) -> list[dict]:
+    """Attack each example the victim gets right; one attempt per example, in input order.
+
+    Args:
+        victim: an `attacks.victim.Victim` (the classifier on its device, max_length and batch size
+            of the run's predict cells).
+        entry: the attack's catalogue entry; its runner builds a TextAttack `Attack`.
+        examples: dicts with id, text_a, text_b and label, in the order of the predict cells.
+        params: the cell's attack parameters (budgets, seed; `mlm` resolved to a loadable source).
+        fields: the task's text field names (TextAttack shows them as column names).
+    """
+    import Levenshtein
+
+    inputs = [_texts(e) for e in examples]
+    clean = victim.logits(inputs)  # the victim's predict_clean logits: same inputs, order and batches
+    for key, row in zip(inputs, clean):
+        victim.cache[key] = row  # each attack's first query is the clean input
+    attack = _function(entry.runner)(victim, language, params)
+    attempts = []
+    for example, texts, logits in zip(examples, inputs, clean):
+        if logits.argmax() != example["label"]:
+            attempts.append({"texts": texts, "outcome": "skipped", "queries": 1, "words_changed": 0})
+            continue
+        _seed(params["seed"], example["id"])
+        result = attack.attack(OrderedDict(zip(fields, texts)), int(example["label"]))
+        final = result.perturbed_result
+        after = final.attacked_text.tokenizer_input
+        attempts.append({"texts": after if isinstance(after, tuple) else (after,), "outcome": None,
+                         "queries": int(final.num_queries),
+                         "words_changed": len(final.attacked_text.attack_attrs["modified_indices"])})
+    # Judge success on the victim's predict_perturbed logits: all final texts, in order, uncached.
+    final_logits = victim.logits([a["texts"] for a in attempts])
+    out = []
+    for example, texts, attempt, logits in zip(examples, inputs, attempts, final_logits):
+        outcome = attempt["outcome"] or ("succeeded" if logits.argmax() != example["label"] else "failed")
+        after = attempt["texts"]
+        out.append({
+            "text_a": after[0], "text_b": after[1] if len(after) > 1 else None, "outcome": outcome,
+            "queries": attempt["queries"], "words_changed": attempt["words_changed"],
+            "chars_changed": sum(Levenshtein.distance(x, y) for x, y in zip(texts, after)),
+        })
+    return out
+
+
+def _texts(example: dict) -> tuple:
+    return (example["text_a"],) if example["text_b"] is None else (example["text_a"], example["text_b"])
+
+
+def _seed(seed: int, example_id: str) -> None:
+    """Seed the generators TextAttack's transformations draw from, per example, as charnoise does."""
+    import torch
+
+    value = int(content_key("attack", seed, example_id), 16) % 2**32
+    random.seed(value)
+    np.random.seed(value)
+    torch.manual_seed(value)

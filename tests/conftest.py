@@ -69,6 +69,23 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def snapshot(folder: Path, db: str = "small.duckdb") -> dict:
+    """Every stored result of a filled folder, without timings: equal snapshots mean equal fills."""
+    from xstore.db import Store
+
+    with Store(folder / db).connect(read_only=True) as con:
+        return {
+            "cells": con.execute("SELECT key, kind FROM cell ORDER BY key").fetchall(),
+            "predictions": con.execute("SELECT cell_key, example_id, perturbation_id, logits FROM prediction ORDER BY ALL").fetchall(),
+            "runs": con.execute("SELECT key, checkpoint_sha256, steps FROM training_run ORDER BY key").fetchall(),
+            "steps": con.execute("SELECT run_key, step, loss FROM training_step ORDER BY ALL").fetchall(),
+            "perturbations": con.execute("SELECT id, text_a, text_b FROM perturbation ORDER BY id").fetchall(),
+            "fits": con.execute("SELECT key, temperature FROM calibration_fit ORDER BY key").fetchall(),
+            "examples": con.execute("SELECT count(*), count(DISTINCT id) FROM example").fetchall(),
+            "failures": con.execute("SELECT count(*) FROM failure").fetchall(),
+        }
+
+
 @pytest.fixture(scope="session")
 def filled_small(tmp_path_factory) -> Path:
     """A folder holding the small spec, filled once for the whole session (copy it before changing it)."""

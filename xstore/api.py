@@ -41,6 +41,47 @@ class Database:
         """Named queries and what each answers."""
         return {q.name: q.summary for q in named.available().values()}
 
+    def table(self, metric: str, **options):
+        """A metric rolled up over seeds (rows: intermediate settings; columns: languages and their average),
+        as an `xstore.tables.PaperTable`; options as for `export`."""
+        from xstore import tables
+
+        return tables.build(self.store, metric, **options)
+
+    def export(self, metric: str, fmt: str = "latex", digits: int = 3, percent: bool = False, **options) -> str:
+        """The paper table of `metric` as LaTeX (booktabs), Markdown or CSV text.
+
+        Options: split ("test"), attack ("none"), calibration ("none"), n_bins (10), base_model, target,
+        delta (False: differences from the no-intermediate baseline of the same seed), languages and
+        settings (column and row order).
+
+        Example:
+            >>> print(db.export("ece", "markdown", calibration="temperature"))
+        """
+        from xstore import tables
+
+        return tables.render(self.table(metric, **options), fmt, digits=digits, percent=percent)
+
+    def reliability_diagram(self, path: os.PathLike | str, *, language: str, **selection) -> list:
+        """Draw a reliability diagram of one run x language x attack to PATH.png and PATH.pdf; the run is
+        `run_key=...` or `intermediate=..., seed=...`; also attack, calibration, split, n_bins."""
+        from xstore import figures
+
+        return figures.reliability_diagram(figures.select_bins(self.store, language=language, **selection), path)
+
+    def confidence_histogram(self, path: os.PathLike | str, *, language: str, **selection) -> list:
+        """Draw the confidence histogram (right and wrong stacked) of one run x language x attack to PATH.png
+        and PATH.pdf; selection as for `reliability_diagram`."""
+        from xstore import figures
+
+        return figures.confidence_histogram(figures.select_bins(self.store, language=language, **selection), path)
+
+    def report(self, path: os.PathLike | str, fmt: str | None = None, figures: bool = True, **options) -> list:
+        """Write the one-page Markdown (or, for .html, HTML) report of the database; returns the files written."""
+        from xstore import report
+
+        return report.write(self.store, path, fmt=fmt, figures=figures, **options)
+
 
 def open(path: os.PathLike | str) -> Database:  # noqa: A001  (xstore.open mirrors duckdb.connect)
     """Open an xstore database for reading."""

@@ -55,16 +55,24 @@ def _read_packaged_jsonl(entry: TaskEntry, split: str, language: str, data_dir: 
         text = resources.files("xstore.demo").joinpath(filename).read_text(encoding="utf-8")
     label_index = {label: i for i, label in enumerate(entry.labels)}
     rows = []
+    required = ("split", "language", "index", "label", *entry.text_fields)
     for line_no, line in enumerate(text.splitlines(), start=1):
-        record = json.loads(line)
+        where = f"task {entry.name!r}: {filename} line {line_no}"
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise UserError(f"{where} is not valid JSON") from None
+        missing = [name for name in required if name not in record]
+        if missing:
+            raise UserError(f"{where} has no {missing[0]!r} field (each line needs {', '.join(required)})")
         if record["split"] != split or record["language"] != language:
             continue
-        fields = [record.get(name) for name in entry.text_fields]
-        if any(not value for value in fields):
-            raise UserError(f"task {entry.name!r}: {filename} line {line_no} has an empty text field")
+        fields = [record[name] for name in entry.text_fields]
+        if any(not isinstance(value, str) or not value.strip() for value in fields):
+            raise UserError(f"{where} has an empty text field")
         if record["label"] not in label_index:
             raise UserError(
-                f"task {entry.name!r}: {filename} line {line_no} has unknown label {record['label']!r}; "
+                f"{where} has unknown label {record['label']!r}; "
                 f"expected one of {', '.join(entry.labels)}"
             )
         rows.append({
@@ -110,16 +118,29 @@ TASKS: dict[str, TaskEntry] = {
 }
 
 
+# Whom an attack queries. model-independent: nobody, one perturbed set per input for every run;
+# transfer: a named reference run, whose perturbed inputs every run is then evaluated on;
+# per-victim: each run is attacked itself.
+PROTOCOLS = ("model-independent", "transfer", "per-victim")
+
+
 @dataclass(frozen=True)
 class AttackEntry:
-    """One attack: its version, protocol, default budget and the runner function that applies it."""
+    """One attack: its version, protocols, default budget and the runner function that applies it."""
 
     name: str
     version: int
-    protocol: str  # "model-independent" (more protocols arrive with the TextAttack issue)
-    defaults: dict
-    runner: str  # "module:function" under xstore.runners, imported only when the attack runs
+    protocols: tuple[str, ...]  # those it supports; the first is used when the spec names none
+    defaults: dict  # budget and seed; every value is part of the perturb cell's key
+    # "module:function" under xstore.runners, imported only when the attack runs. Model-independent:
+    # (rows, params) -> attempts. Otherwise a builder (victim, language, params) -> textattack.Attack.
+    runner: str
     source: str
+
+    @property
+    def protocol(self) -> str:
+        """The default protocol."""
+        return self.protocols[0]
 
 
 ATTACKS: dict[str, AttackEntry] = {
@@ -128,13 +149,65 @@ ATTACKS: dict[str, AttackEntry] = {
         AttackEntry(
             name="charnoise",
             version=1,
-            protocol="model-independent",
+            protocols=("model-independent",),
             # A 10% character edit rate sits in the range of the synthetic-noise studies of
             # Belinkov & Bisk 2018 ("Synthetic and natural noise both break NMT"), which perturb
             # every word; we edit a share of characters instead so the text stays readable.
             defaults={"rate": 0.1, "seed": 0},
             runner="xstore.runners.charnoise:perturb_rows",
-            source="random character deletion, insertion, substitution and swap of neighbours, seeded per example",
+            source="random character deletion, insertion, substitution and swap of neighbours (synthetic noise, "
+                   "Belinkov & Bisk 2018), seeded per example",
+        ),
+        AttackEntry(
+            name="homoglyphnoise",
+            version=1,
+            protocols=("model-independent",),
+            # VIPER (Eger et al. 2019) swaps each character with probability p; 0.1 matches charnoise's
+            # rate so the two kinds of noise compare at one rate.
+            defaults={"rate": 0.1, "seed": 0},
+            runner="xstore.runners.attacks.homoglyphnoise:perturb_rows",
+            source="random swaps for Unicode confusables (VIPER-style noise, Eger et al. 2019), every script, seeded per example",
+        ),
+        # The victim attacks. query_budget 0 means no limit, as in the papers and TextAttack's recipes
+        # (query_budget=inf): the greedy searches end by themselves. A share of 1.0 sets no word limit.
+        AttackEntry(
+            name="deepwordbug",
+            version=1,
+            protocols=("per-victim", "transfer"),
+            # Gao et al. 2018 limit only the edit distance (30, fixed in the builder), not the words.
+            defaults={"query_budget": 0, "max_words_perturbed_share": 1.0, "seed": 0},
+            runner="xstore.runners.attacks.deepwordbug_gao2018:build",
+            source="DeepWordBug, Gao et al. 2018 (arXiv:1801.04354): character edits of the most important words",
+        ),
+        AttackEntry(
+            name="pruthi",
+            version=1,
+            protocols=("per-victim", "transfer"),
+            # Pruthi et al. 2019 study one- and two-character attacks; TextAttack's recipe allows one word.
+            defaults={"query_budget": 0, "max_words_perturbed": 1, "max_words_perturbed_share": 1.0, "seed": 0},
+            runner="xstore.runners.attacks.pruthi2019:build",
+            source="keyboard typos, Pruthi et al. 2019 (arXiv:1905.11268): swap, drop, add, neighbouring key, per-language layouts",
+        ),
+        AttackEntry(
+            name="homoglyph",
+            version=1,
+            protocols=("per-victim", "transfer"),
+            defaults={"query_budget": 0, "max_words_perturbed_share": 1.0, "seed": 0},
+            runner="xstore.runners.attacks.homoglyph_boucher2022:build",
+            source="homoglyph swap, Boucher et al. 2022 (arXiv:2106.09898), Unicode confusables of every script, greedy search",
+        ),
+        AttackEntry(
+            name="bae",
+            version=1,
+            protocols=("per-victim", "transfer"),
+            # 0.4: BERT-Attack's word share (Li et al. 2020); K = 50 candidates: BAE (Garg & Ramakrishnan
+            # 2020); mlm "base": the victim's own pretrained model; use_threshold 0: no sentence encoder
+            # (BAE's multilingual-USE constraint needs a TF Hub download).
+            defaults={"query_budget": 0, "max_words_perturbed_share": 0.4, "max_candidates": 50, "mlm": "base",
+                      "use_threshold": 0.0, "seed": 0},
+            runner="xstore.runners.attacks.bae_garg2020:build",
+            source="BAE-R word substitution, Garg & Ramakrishnan 2020 (arXiv:2004.01970), multilingual masked LM, "
+                   "per-language stop words kept",
         ),
     ]
 }

@@ -53,12 +53,26 @@ def _spec_and_store(spec_path: str, db: Optional[str]):
 
 @app.command()
 def fill(spec: str = SpecArg, retry_failed: bool = typer.Option(False, "--retry-failed", help="Compute failed cells again."),
-         db: Optional[str] = typer.Option(None, "--db", help="Database file (default: the spec's `database`).")):
+         db: Optional[str] = typer.Option(None, "--db", help="Database file (default: the spec's `database`)."),
+         executor: str = typer.Option("serial", "--executor", help="serial (this process), local (worker processes) or slurm (submitit jobs)."),
+         workers: int = typer.Option(2, "--workers", min=1, help="Worker processes for --executor local (one GPU each when there are several)."),
+         partition: Optional[str] = typer.Option(None, "--partition", help="Slurm partition."),
+         gpus_per_job: int = typer.Option(1, "--gpus-per-job", min=0, help="GPUs per Slurm job."),
+         cpus_per_job: int = typer.Option(8, "--cpus-per-job", min=1, help="CPUs per Slurm job."),
+         mem_gb: int = typer.Option(32, "--mem-gb", min=1, help="Memory per Slurm job, GB."),
+         time_limit: int = typer.Option(240, "--time-limit", min=1, help="Time limit per Slurm job, minutes."),
+         array_size: int = typer.Option(64, "--array-size", min=1, help="Most Slurm jobs running at once.")):
     """Compute every missing cell of SPEC, in dependency order; stored cells are never recomputed."""
+    from xstore.executors import ClusterOptions
     from xstore.fill import fill as run_fill
 
+    if executor not in ("serial", "local", "slurm"):
+        raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
     spec_obj, store = _spec_and_store(spec, db)
-    report = run_fill(spec_obj, store, retry_failed=retry_failed, console=err)
+    cluster = ClusterOptions(partition=partition, gpus_per_job=gpus_per_job, cpus_per_job=cpus_per_job,
+                             mem_gb=mem_gb, time_limit_min=time_limit, array_parallelism=array_size)
+    report = run_fill(spec_obj, store, retry_failed=retry_failed, console=err, executor=executor,
+                      workers=workers, cluster=cluster)
     _print_fill_report(report, store)
     raise typer.Exit(report.exit_code)
 
@@ -188,14 +202,17 @@ def tasks():
 
 @app.command()
 def attacks():
-    """List the attack catalogue: name, protocol, default parameters, source and version."""
+    """List the attack catalogue: name, version, protocols (default first), default budget, source."""
     from xstore.catalog import ATTACKS
 
-    table = Table("attack", "version", "protocol", "defaults", "what it does")
+    table = Table("attack", "version", "protocols", "defaults", "source")
     table.add_row("none", "-", "-", "-", "clean inputs")
     for a in ATTACKS.values():
-        table.add_row(a.name, str(a.version), a.protocol, ", ".join(f"{k}={v}" for k, v in a.defaults.items()), a.source)
+        table.add_row(a.name, str(a.version), ", ".join(a.protocols),
+                      ", ".join(f"{k}={v}" for k, v in a.defaults.items()), a.source)
     out.print(table)
+    out.print('Choose a protocol per attack in the spec: \\[attacks.NAME] protocol = "transfer" (reference = "none", '
+              "the no-intermediate run of the same seed) or \"per-victim\"; budgets there are part of each cell's key.")
 
 
 @app.command()
@@ -226,6 +243,116 @@ def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Fold
     export.render(result.drop_columns(["base_model", "target", "split"]), "table", console=out,
                   title="demo (test split, mean over seeds): accuracy, confidence and ECE")
     out.print(f"database: {store.path}   next: xstore query --list --db {spec_path}")
+
+
+@app.command()
+def delete(target: str = typer.Argument(..., help="Database file or spec."),
+           run: Optional[str] = typer.Option(None, "--run", help="A training run's key (or a unique prefix)."),
+           task: Optional[str] = typer.Option(None, "--task", help="Every cell built on this task's data."),
+           attack: Optional[str] = typer.Option(None, "--attack", help="Every cell built on this attack's perturbations."),
+           cell: Optional[str] = typer.Option(None, "--cell", help="One cell's key (or a unique prefix)."),
+           version: Optional[int] = typer.Option(None, "--version", help="With --task or --attack: only this version."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be removed; change nothing."),
+           yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")):
+    """Remove cells and everything computed from them; `--dry-run` shows what would go first."""
+    from xstore.delete import Selection
+    from xstore.delete import delete as run_delete
+    from xstore.delete import plan_delete
+
+    store = _store(target)
+    selection = Selection(run=run, task=task, attack=attack, cell=cell, version=version)
+    summary = plan_delete(store, selection)
+    if not summary["keys"]:
+        out.print("nothing matches: no cell removed")
+        return
+    cells = ", ".join(f"{n} {kind}" for kind, n in summary["kinds"].items())
+    rows = ", ".join(f"{table} {n}" for table, n in summary["rows"].items() if n)
+    out.print(f"{'would remove' if dry_run else 'removing'} {len(summary['keys'])} cells ({cells}); rows: {rows}")
+    if dry_run:
+        return
+    if not yes and not typer.confirm("delete them?", default=False):
+        raise typer.Exit(1)
+    run_delete(store, selection)
+    out.print(f"removed {len(summary['keys'])} cells; `xstore fill` will compute them again if a spec declares them")
+
+
+@app.command()
+def export(target: str = typer.Argument(..., help="Database file, or a spec file naming one (its languages and "
+                                                  "settings then fix the column and row order)."),
+           table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
+                                               "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
+                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks."),
+           figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
+           fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
+           out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
+                                                   "stdout). Figure: the path without suffix."),
+           split: str = typer.Option("test", "--split", help="Evaluated split."),
+           attack: Optional[str] = typer.Option(None, "--attack", help="Inputs: none (clean) or an attack."),
+           calibration: str = typer.Option("none", "--calibration", help="none, temperature or temperature-oracle."),
+           n_bins: int = typer.Option(10, "--n-bins", help="Confidence bins for ECE-type metrics and figures."),
+           base_model: Optional[str] = typer.Option(None, "--base-model", help="Needed when the database has several."),
+           target_task: Optional[str] = typer.Option(None, "--target", help="Needed when the database has several."),
+           delta: bool = typer.Option(False, "--delta", help="Table of differences from the no-intermediate baseline "
+                                      "of the same seed."),
+           percent: bool = typer.Option(False, "--percent", help="Show values x 100."),
+           digits: int = typer.Option(3, "--digits", help="Decimals shown in LaTeX and Markdown."),
+           run: Optional[str] = typer.Option(None, "--run", help="Figure: the run's key."),
+           intermediate: Optional[str] = typer.Option(None, "--intermediate", help="Figure: the run's intermediate setting."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed."),
+           language: Optional[str] = typer.Option(None, "--language", help="Figure: the language.")):
+    """Write a paper table (--table, as LaTeX, Markdown or CSV) or a figure (--figure, PNG and PDF)."""
+    if (table is None) == (figure is None):
+        raise UserError("give --table METRIC or --figure reliability|histogram (one of them)")
+    store = _store(target)
+    languages = settings = None
+    if target.endswith(".toml"):
+        from xstore.spec import intermediate_name, load_spec
+
+        spec = load_spec(target)
+        languages, settings = spec.grid.languages, [intermediate_name(s) for s in spec.grid.intermediate]
+    if table is not None:
+        from xstore import tables
+
+        paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
+                             base_model=base_model, target=target_task, delta=delta, languages=languages,
+                             settings=settings)
+        text = tables.render(paper, fmt, digits=digits, percent=percent)
+        if out_path is None:
+            sys.stdout.write(text)
+        else:
+            out_path.write_text(text, encoding="utf-8")
+            err.print(f"wrote {out_path}")
+        return
+    from xstore import figures
+
+    if figure not in figures.FIGURES:
+        raise UserError(f"unknown figure {figure!r}; choose one of {', '.join(figures.FIGURES)}")
+    if language is None:
+        raise UserError("a figure shows one language: give --language")
+    bins = figures.select_bins(store, language=language, run_key=run, intermediate=intermediate, seed=seed,
+                               base_model=base_model, target=target_task, attack=attack or "none",
+                               calibration=calibration, split=split, n_bins=n_bins)
+    if out_path is None:
+        out_path = Path(f"{figure}_{intermediate or run}_{seed}_{language}_{attack or 'none'}_{calibration}")
+    for path in figures.FIGURES[figure](bins, out_path):
+        out.print(f"wrote {path}")
+
+
+@app.command()
+def report(target: str = typer.Argument(..., help="Database file, or a spec file naming one."),
+           out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Report file, .md or .html (default: "
+                                                   "DATABASE-report.md in the current folder)."),
+           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="markdown or html (default: from --out)."),
+           no_figures: bool = typer.Option(False, "--no-figures", help="Tables only, no reliability diagrams."),
+           split: str = typer.Option("test", "--split", help="Evaluated split."),
+           n_bins: int = typer.Option(10, "--n-bins", help="Confidence bins for ECE and the diagrams.")):
+    """Write a one-page Markdown or HTML report of a whole database: tables, deltas and reliability diagrams."""
+    from xstore import report as make_report
+
+    store = _store(target)
+    out_path = out_path or Path(f"{store.path.stem}-report" + (".html" if fmt == "html" else ".md"))
+    for path in make_report.write(store, out_path, fmt=fmt, figures=not no_figures, n_bins=n_bins, split=split):
+        out.print(f"wrote {path}")
 
 
 @db_app.command("upgrade")

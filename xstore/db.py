@@ -19,6 +19,7 @@ from typing import Iterator, Optional
 
 import duckdb
 
+from xstore import faults
 from xstore.errors import UserError
 from xstore.keys import canonical_json
 
@@ -135,20 +136,34 @@ class Store:
                 con.begin()
                 try:
                     module.up(con)
+                    faults.reached("migration")
                     con.execute(
                         "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, datetime.now()]
                     ).fetchall()
                     con.commit()
                 except BaseException:
-                    con.rollback()
+                    rollback_quietly(con)
                     raise
                 applied.append(name)
         return applied
 
     def create_or_check(self) -> None:
-        """Create a new database at the latest schema, or check an existing one's version."""
+        """Create a new database at the latest schema, or check an existing one's version.
+
+        A new database is built under a temporary name and renamed into place once every migration
+        has run, so a crash while creating it leaves no half-made file behind.
+        """
         if not self.path.exists():
-            self.upgrade()
+            for stale in self.path.parent.glob(f".{self.path.name}.tmp-*"):  # from a creation that crashed
+                stale.unlink(missing_ok=True)
+            tmp = Store(self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}"))
+            tmp.path.unlink(missing_ok=True)
+            try:
+                tmp.upgrade()
+                os.replace(tmp.path, self.path)
+            finally:
+                tmp.path.unlink(missing_ok=True)
+                tmp.path.with_name(tmp.path.name + ".wal").unlink(missing_ok=True)
             return
         with self.connect() as con:
             if self.schema_version(con) == 0:
@@ -180,9 +195,10 @@ class Store:
                     con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows").fetchall()
                     con.unregister("_xstore_rows")
                 _insert_row(con, "cell", cell_row)
+                faults.reached("commit")
                 con.commit()
             except BaseException:
-                con.rollback()
+                rollback_quietly(con)
                 raise
         return True
 
@@ -223,6 +239,15 @@ class Store:
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open: a failed COMMIT (a full disk) has already ended it,
+    and the error that matters is the one being raised, not a second one from here."""
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass
 
 
 def _insert_row(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:

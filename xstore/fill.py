@@ -6,6 +6,7 @@ row are then inserted together, so a kill loses at most the cell in flight.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import socket
@@ -18,6 +19,7 @@ from typing import Callable, Optional
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from xstore import faults
 from xstore.db import Store
 from xstore.errors import UserError
 from xstore.executors import ClusterOptions, local_pool, run_parallel, submitit_executor
@@ -136,10 +138,12 @@ def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, conso
     started, t0 = datetime.now(), time.perf_counter()
     try:
         tables = _runner(cell.kind)(CellContext(cell, spec, store, log=console.log))
+        faults.reached(f"runner:{cell.kind}")
         store.write_cell(cell_row(cell, started, t0), tables)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # any failure of one cell is recorded and the fill goes on
+        _stop_if_storage_failed(err, store)
         is_user = isinstance(err, UserError)
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         if not is_user:
@@ -150,6 +154,24 @@ def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, conso
         return False
     report.computed[cell.kind] = report.computed.get(cell.kind, 0) + 1
     return True
+
+
+_STORAGE_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
+                   errno.EDQUOT: "the disk quota is exceeded", errno.EACCES: "permission denied"}
+
+
+def _stop_if_storage_failed(err: Exception, store: Store) -> None:
+    """A full disk or an unwritable folder fails every later cell too: stop the fill with one message.
+
+    The cell in flight was rolled back (or never began its transaction), so the database holds
+    exactly the cells stored before it.
+    """
+    text = str(err)
+    reason = next((why for code, why in _STORAGE_ERRORS.items()
+                   if (isinstance(err, OSError) and err.errno == code) or os.strerror(code) in text), None)
+    if reason:
+        raise UserError(f"cannot write beside {store.path}: {reason}. Cells stored so far are kept and "
+                        "complete; free space (or fix permissions) and run the same command again") from None
 
 
 def _progress(console: Console) -> Progress:

@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 
+# One encoder, built once: key derivation runs for every declared cell of a grid.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces, so equal values always give equal text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)
 
 
 def content_key(*parts: Any, length: int = 20) -> str:

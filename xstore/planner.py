@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import functools
+
 import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
@@ -60,6 +62,11 @@ def _cell(kind: str, params: dict, parents: dict) -> CellSpec:
     return CellSpec(content_key(kind, params, parents), kind, params, parents)
 
 
+def _memoized(function):
+    """Cache a declaring function by its arguments: shared parents are asked for many times."""
+    return functools.lru_cache(maxsize=None)(function)
+
+
 class _Declared:
     """Collects cells, keeping the first of equal keys (shared parents are declared many times)."""
 
@@ -74,6 +81,7 @@ def declare(spec: Spec) -> list[CellSpec]:
     """Every cell the spec declares, in dependency order."""
     grid, out = spec.grid, _Declared()
 
+    @_memoized
     def load(task_name: str, split: str, language: str) -> str:
         task = get_task(task_name)
         params = {"task": task.name, "task_version": task.version, "split": split, "language": language}
@@ -106,8 +114,9 @@ def _declare_intermediate(spec, out, load, base, setting, seed) -> str | None:
     return out.add(_cell("train_intermediate", params, parents)).key
 
 
-def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> None:
-    grid, task = spec.grid, get_task(target)
+def _declare_run(spec, out, load, base, setting, inter_key, target, seed) -> str:
+    """The train_target cell of one run (phase 3); returns its key."""
+    task = get_task(target)
     parents = {f"train:{target}": load(target, "train", "en")}
     if "en" in task.splits.get("dev", ()):
         parents[f"dev:{target}"] = load(target, "dev", "en")
@@ -118,7 +127,35 @@ def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> 
         "task": target, "tasks": [target], "seed": seed, "hparams": spec.train.target.model_dump(),
         "task_versions": {target: task.version},
     }
-    run = out.add(_cell("train_target", params, parents)).key
+    return out.add(_cell("train_target", params, parents)).key
+
+
+def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language) -> str:
+    """The perturb cell that `run` predicts on for `attack`, under the attack's protocol in the spec.
+
+    Model-independent cells are keyed by attack, budget and data only (shared by every run); transfer
+    and per-victim cells also have the attacked run as their `victim` parent.
+    """
+    entry, protocol = get_attack(attack), spec.attack_protocol(attack)
+    params = {"attack": attack, "attack_version": entry.version, "params": spec.attack_params(attack),
+              "task": target, "split": split, "language": language}
+    parents = {"examples": load(target, split, language)}
+    if protocol["protocol"] != "model-independent":
+        if protocol["protocol"] == "per-victim":
+            victim = run
+        else:  # transfer: the reference run of the same base model and target (and seed, unless one is named)
+            setting = next(s for s in spec.grid.intermediate if intermediate_name(s) == protocol["reference"])
+            ref_seed = seed if protocol["reference_seed"] is None else protocol["reference_seed"]
+            ref_inter = _declare_intermediate(spec, out, load, base, setting, ref_seed)
+            victim = _declare_run(spec, out, load, base, setting, ref_inter, target, ref_seed)
+        params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length}
+        parents["victim"] = victim
+    return out.add(_cell("perturb", params, parents)).key
+
+
+def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> None:
+    grid = spec.grid
+    run = _declare_run(spec, out, load, base, setting, inter_key, target, seed)
     common = {"base_model": base, "intermediate": intermediate_name(setting), "seed": seed, "task": target}
 
     def predict(split: str, language: str, attack: str = "none", perturb_key: str | None = None) -> str:
@@ -134,32 +171,26 @@ def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> 
             for attack in grid.attacks:
                 if attack == "none":
                     continue
-                entry = get_attack(attack)
-                pparams = {"attack": attack, "attack_version": entry.version, "params": spec.attack_params(attack),
-                           "task": target, "split": split, "language": language}
-                perturb = out.add(_cell("perturb", pparams, {"examples": load(target, split, language)})).key
+                perturb = _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language)
                 predict(split, language, attack, perturb)
     for method in grid.calibration:
         if method == "none":
             continue
-        # Zero-shot transfer has no target-language labels: fit on English dev only.
-        fit_on = predict("dev", "en")
-        params = {**common, "method": method, "fit_split": "dev", "fit_language": "en"}
-        out.add(_cell("fit_calibration", params, {"run": run, "predictions": fit_on}))
+        # Zero-shot transfer has no target-language labels: fit on English dev only. The oracle fits on each
+        # language's own dev set, which zero-shot transfer never has: an upper bound, not a method.
+        fit_languages = grid.languages if method == "temperature-oracle" else ["en"]
+        for fit_language in fit_languages:
+            fit_on = predict("dev", fit_language)
+            params = {**common, "method": method, "fit_split": "dev", "fit_language": fit_language}
+            out.add(_cell("fit_calibration", params, {"run": run, "predictions": fit_on}))
 
 
 # -- comparing with the database -----------------------------------------------------------------
 
 
 def declared_table(cells: Iterable[CellSpec]) -> pa.Table:
-    """The declared cells as an Arrow table, for registering in DuckDB."""
-    cells = list(cells)
-    return pa.table({
-        "key": [c.key for c in cells],
-        "kind": [c.kind for c in cells],
-        "ord": list(range(len(cells))),
-        "params": [canonical_json(c.params) for c in cells],
-    })
+    """The declared cells' keys as an Arrow table, for registering in DuckDB."""
+    return pa.table({"key": pa.array([c.key for c in cells], pa.string())})
 
 
 @dataclass
@@ -192,8 +223,10 @@ def plan(con, cells: list[CellSpec]) -> Plan:
     con.register("declared", declared_table(cells))
     try:
         missing = con.execute(
-            """SELECT d.key, EXISTS (SELECT 1 FROM failure f WHERE f.cell_key = d.key) AS failed
-               FROM declared d ANTI JOIN cell c ON c.key = d.key"""
+            """SELECT d.key, f.cell_key IS NOT NULL AS failed
+               FROM declared d
+               ANTI JOIN cell c ON c.key = d.key
+               LEFT JOIN (SELECT DISTINCT cell_key FROM failure) f ON f.cell_key = d.key"""
         ).fetchall()
     finally:
         con.unregister("declared")

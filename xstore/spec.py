@@ -17,7 +17,16 @@ from xstore.catalog import ATTACKS, TASKS, get_attack, get_task
 from xstore.errors import UserError
 
 BUILTIN_MODELS = ("builtin:tiny-xlmr",)
-CALIBRATION_METHODS = ("none", "temperature")
+# Keys of [attacks.NAME] that choose whom an attack queries rather than its budget:
+# protocol ("model-independent", "transfer" or "per-victim", as the catalogue allows), and for
+# "transfer" the reference run: its intermediate setting (default "none", the no-intermediate
+# baseline) and its seed (default: the seed of each evaluated run).
+PROTOCOL_OPTIONS = ("protocol", "reference", "reference_seed")
+# Post-hoc calibration: "temperature" is temperature scaling (Guo et al. 2017) fit on English dev, the only
+# labels zero-shot transfer has; "temperature-oracle" fits one temperature per language on that language's
+# dev set: an upper bound on what temperature scaling could reach with target-language labels, which the
+# zero-shot setting does not have, so never a zero-shot result.
+CALIBRATION_METHODS = ("none", "temperature", "temperature-oracle")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?(@[\w.\-/]+)?$")
 
 
@@ -44,7 +53,9 @@ class TrainSettings(_Strict):
     max_length: int = Field(128, ge=8)
     # Gradient clipping at 1.0, the transformers Trainer default.
     max_grad_norm: float = Field(1.0, gt=0)
-    # 0.0 is plain cross-entropy; Ahuja et al. 2022 studied 0.1 for calibration.
+    # Label smoothing (Szegedy et al. 2016, section 7; it improves calibration, Mueller et al. 2019). 0.0 is
+    # plain cross-entropy; Ahuja et al. 2022 ("On the Calibration of Massively Multilingual Language Models",
+    # EMNLP) used 0.1 when fine-tuning multilingual models on English: set label_smoothing = 0.1 to compare.
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     # How often a loss row is written to training_step (optimizer steps).
     log_every: int = Field(10, ge=1)
@@ -107,8 +118,20 @@ class Spec(_Strict):
         return (base / self.data[task]).resolve()
 
     def attack_params(self, name: str) -> dict:
+        """The attack's budget and seed: catalogue defaults overridden by [attacks.NAME], typed as the defaults."""
         entry = get_attack(name)
-        return {**entry.defaults, **self.attacks.get(name, {})}
+        given = {k: v for k, v in self.attacks.get(name, {}).items() if k not in PROTOCOL_OPTIONS}
+        # `share = 1` and `share = 1.0` are one budget, so one cell key.
+        return {k: float(v) if isinstance(entry.defaults.get(k), float) else v for k, v in {**entry.defaults, **given}.items()}
+
+    def attack_protocol(self, name: str) -> dict:
+        """protocol, and for "transfer" the reference run's intermediate setting and seed (None: each run's own)."""
+        entry = get_attack(name)
+        options = self.attacks.get(name, {})
+        protocol = options.get("protocol", entry.protocols[0])
+        transfer = protocol == "transfer"
+        return {"protocol": protocol, "reference": options.get("reference", "none") if transfer else None,
+                "reference_seed": options.get("reference_seed") if transfer else None}
 
 
 def intermediate_name(setting: Union[str, list[str]]) -> str:
@@ -207,9 +230,7 @@ def _check_names(spec: Spec, path: Path) -> None:
     for name, params in spec.attacks.items():
         if name not in ATTACKS:
             _fail(path, f"attacks.{name}", f"unknown attack; known: {', '.join(sorted(ATTACKS))}")
-        extra = sorted(set(params) - set(ATTACKS[name].defaults))
-        if extra:
-            _fail(path, f"attacks.{name}.{extra[0]}", f"unknown parameter; allowed: {', '.join(ATTACKS[name].defaults)}")
+        _check_attack_options(spec, path, ATTACKS[name], params)
     for method in grid.calibration:
         if method not in CALIBRATION_METHODS:
             _fail(path, "grid.calibration", f"unknown method {method!r}; known: {', '.join(CALIBRATION_METHODS)}")
@@ -217,6 +238,13 @@ def _check_names(spec: Spec, path: Path) -> None:
         for name in grid.targets:
             if "en" not in get_task(name).splits.get("dev", ()):
                 _fail(path, "grid.calibration", f"temperature scaling fits on English dev data, which {name!r} lacks")
+    if "temperature-oracle" in grid.calibration:
+        for name in grid.targets:
+            have = get_task(name).splits.get("dev", ())
+            for lang in grid.languages:
+                if lang not in have:
+                    _fail(path, "grid.calibration", f"temperature-oracle fits on each language's dev data; {name!r} has "
+                          f"no {lang!r} dev split (it has: {', '.join(have) or 'none'})")
     for name in grid.base_models:
         _check_model(path, name)
     for task in spec.data:
@@ -226,6 +254,47 @@ def _check_names(spec: Spec, path: Path) -> None:
             _fail(path, f"data.{task}", f"directory {spec.data_dir(task)} does not exist")
     if not spec.database_path.parent.is_dir():
         _fail(path, "database", f"folder {spec.database_path.parent} does not exist")
+
+
+def _check_attack_options(spec: Spec, path: Path, entry, params: dict) -> None:
+    """[attacks.NAME]: known parameters of the default's type, a protocol the attack has, a reference in the grid."""
+    where = f"attacks.{entry.name}"
+    options = PROTOCOL_OPTIONS if len(entry.protocols) > 1 else ()
+    extra = sorted(set(params) - set(entry.defaults) - set(PROTOCOL_OPTIONS))
+    if extra:
+        _fail(path, f"{where}.{extra[0]}", f"unknown parameter; allowed: {', '.join([*entry.defaults, *options])}")
+    for key, value in params.items():
+        default = entry.defaults.get(key)
+        if key in entry.defaults and not _same_type(value, default):
+            _fail(path, f"{where}.{key}", f"expected {type(default).__name__} like the default {default!r} (got {value!r})")
+        if key in entry.defaults and not isinstance(value, (bool, str)):
+            top = 1 if key == "rate" or key.endswith("_share") else float("inf")
+            if not 0 <= value <= top:
+                _fail(path, f"{where}.{key}", f"must lie between 0 and {top} (got {value!r})")
+    protocol = params.get("protocol", entry.protocols[0])
+    if protocol not in entry.protocols:
+        _fail(path, f"{where}.protocol", f"{protocol!r} is not a protocol of {entry.name}; it has: {', '.join(entry.protocols)}")
+    for key in ("reference", "reference_seed"):
+        if key in params and protocol != "transfer":
+            _fail(path, f"{where}.{key}", 'a reference run goes with protocol = "transfer"')
+    if protocol != "transfer":
+        return
+    reference = params.get("reference", "none")
+    settings = [intermediate_name(s) for s in spec.grid.intermediate]
+    if not isinstance(reference, str) or reference not in settings:
+        _fail(path, f"{where}.reference", f"the reference run's intermediate setting {reference!r} is not in "
+                                          f"grid.intermediate ({', '.join(settings)})")
+    seed = params.get("reference_seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed not in spec.grid.seeds):
+        _fail(path, f"{where}.reference_seed", f"{seed!r} is not one of grid.seeds ({', '.join(map(str, spec.grid.seeds))})")
+
+
+def _same_type(value, default) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def _check_model(path: Path, name: str) -> None:

@@ -53,10 +53,11 @@ class QueryDB:
         return key
 
     def add_predictions(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
-                        split: str = "test", task: str = "demo-nli") -> None:
+                        split: str = "test", task: str = "demo-nli", example_ids=None) -> None:
         """Prediction rows for one run, attack and split; logits are stored as float32.
 
-        `language` is one language for all rows, or a sequence with one language per row.
+        `language` is one language for all rows, or a sequence with one language per row. `example_ids`
+        names the inputs (to pair clean and perturbed predictions, or two runs); fresh ids by default.
         """
         z = np.asarray(logits, dtype=np.float32)
         if z.ndim != 2:
@@ -66,7 +67,8 @@ class QueryDB:
         assert labels.shape == (n,)
         shifted = z.astype(np.float64) - z.astype(np.float64).max(axis=1, keepdims=True)
         probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-        ids = [f"ex{next(self._ids)}" for _ in range(n)]
+        ids = [f"ex{next(self._ids)}" for _ in range(n)] if example_ids is None else [str(i) for i in example_ids]
+        assert len(ids) == n
         languages = [language] * n if isinstance(language, str) else [str(x) for x in language]
         assert len(languages) == n
         rows = pa.table({
@@ -86,13 +88,13 @@ class QueryDB:
         })
         self._insert("prediction", rows)
 
-    def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature") -> None:
-        """One calibration_fit row for `run_key` at the given temperature."""
+    def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature", language: str = "en") -> None:
+        """One calibration_fit row for `run_key` at the given temperature, fit on `language`'s dev set."""
         rows = pa.table({
-            "key": [f"fit-{run_key}-{method}"], "run_key": [run_key], "method": [method],
+            "key": [f"fit-{run_key}-{method}-{language}"], "run_key": [run_key], "method": [method],
             "temperature": pa.array([float(temperature)], pa.float64()),
             "params": ['{"search": "golden-section on log T"}'], "fit_task": ["demo-nli"], "fit_split": ["dev"],
-            "fit_language": ["en"], "n_examples": pa.array([10], pa.int32()),
+            "fit_language": [language], "n_examples": pa.array([10], pa.int32()),
             "nll_before": [0.7], "nll_after": [0.6],
         })
         self._insert("calibration_fit", rows)

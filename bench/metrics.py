@@ -1,0 +1,344 @@
+"""Metric queries: the named queries against a minimal DuckDB query, vectorised NumPy and torchmetrics.
+
+10 million synthetic 3-class predictions in 1,000 groups (50 target runs x 10 languages x clean and
+attacked) are loaded into a temporary xstore database through Arrow. Accuracy, ECE (10 bins), Brier score
+and NLL per group are then computed by: each named query (accuracy_by_language, ece_by_language,
+brier_by_language, nll_by_language) and metrics_over_seeds (all seven metrics, rolled up over seeds); a
+minimal hand-written DuckDB query for the four metrics that reads logits[1..3] with plain arithmetic;
+NumPy (float64, bincount over group ids, single-threaded); and torchmetrics once per group, including
+splitting the rows by group. Every implementation runs in a forked child, so its peak memory is its own;
+all must agree on every group's metrics before any time is reported.
+Run: python bench/metrics.py [--rows N] [--reps N] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import print_table, result  # noqa: E402
+
+N_BINS = 10
+RUNS, LANGUAGES, ATTACKS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", "zh", "sw"), ("none", "charnoise")
+GROUPS = RUNS * len(LANGUAGES) * len(ATTACKS)  # 1,000
+
+# The minimal query: what a careful person would write by hand for these four metrics on 3-class rows, with
+# the facts of shared/DEPENDENCIES.md: list_max and logits[1..3] read once with plain arithmetic. (Picking the
+# gold logit with CASE instead of logits[label + 1] was no faster; greatest(logits[1], logits[2], logits[3])
+# was about 1.5x slower.)
+MINIMAL_SQL = f"""
+WITH s AS (
+    SELECT run_key, language, attack, (pred_label = label)::DOUBLE AS correct, list_max(logits)::DOUBLE AS zm,
+           exp(logits[1]::DOUBLE - zm) AS e1, exp(logits[2]::DOUBLE - zm) AS e2, exp(logits[3]::DOUBLE - zm) AS e3,
+           logits[label + 1]::DOUBLE - zm AS zy
+    FROM prediction),
+r AS (
+    SELECT run_key, language, attack, correct, e1 + e2 + e3 AS se, 1 / se AS conf,
+           (e1 * e1 + e2 * e2 + e3 * e3) / (se * se) - 2 * exp(zy) / se + 1 AS brier, ln(se) - zy AS nll
+    FROM s),
+b AS (
+    SELECT run_key, language, attack, least(floor(conf * {N_BINS}), {N_BINS - 1}) AS bin, count(*) AS n,
+           sum(correct) AS c, sum(conf) AS cf, sum(brier) AS br, sum(nll) AS nl
+    FROM r GROUP BY ALL)
+SELECT run_key, language, attack, sum(c) / sum(n) AS accuracy, sum(abs(c - cf)) / sum(n) AS ece,
+       sum(br) / sum(n) AS brier, sum(nl) / sum(n) AS nll
+FROM b GROUP BY ALL
+"""
+
+
+# -- data ---------------------------------------------------------------------------------------------
+
+
+def synthetic(n: int, seed: int = 0) -> dict:
+    """n predictions: float32 logits (n, 3), labels right ~70% of the time, and a group id 0..999 each."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2, size=(n, 3)).astype(np.float32)
+    pred = logits.argmax(axis=1).astype(np.int32)
+    labels = np.where(rng.random(n) < 0.7, pred, rng.integers(0, 3, n)).astype(np.int32)
+    group = rng.integers(0, GROUPS, n).astype(np.int32)
+    return {"logits": logits, "labels": labels, "pred": pred, "group": group}
+
+
+def _strings(indices: np.ndarray, values: list[str]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(values)).cast(pa.string())
+
+
+def arrow_table(data: dict) -> pa.Table:
+    """The rows as runners/predict.py writes them; strings built in Arrow, not in Python loops."""
+    logits, group = data["logits"], data["group"]
+    n = len(group)
+    run, language, attack = group // 20, group % 10, (group // 10) % 2
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    confidence = 1 / np.exp(shifted).sum(axis=1)
+    ids = pc.binary_join_element_wise("ex", pc.cast(pa.array(np.arange(n) % 10_000), pa.string()), "")
+    return pa.table({
+        "cell_key": _strings(group, [f"cell{g:04d}" for g in range(GROUPS)]),
+        "example_id": ids,
+        "perturbation_id": pa.nulls(n, pa.string()),
+        "run_key": _strings(run, [f"run{r:03d}" for r in range(RUNS)]),
+        "task": _strings(np.zeros(n, np.int32), ["xnli"]),
+        "split": _strings(np.zeros(n, np.int32), ["test"]),
+        "language": _strings(language, list(LANGUAGES)),
+        "attack": _strings(attack, list(ATTACKS)),
+        "label": pa.array(data["labels"]),
+        "logits": pa.ListArray.from_arrays(pa.array(np.arange(0, 3 * n + 1, 3, dtype=np.int32)),
+                                           pa.array(logits.reshape(-1))),
+        "pred_label": pa.array(data["pred"]),
+        "confidence": pa.array(confidence),
+    })
+
+
+def load(db: Path, data: dict) -> float:
+    """Migrate a fresh database, insert the training runs and the predictions; returns seconds for the latter."""
+    from xstore.db import Store
+
+    store = Store(db)
+    store.upgrade()
+    table = arrow_table(data)
+    with store.connect() as con:
+        # 50 target runs: 5 intermediate settings x 10 seeds.
+        con.execute("""INSERT INTO training_run BY NAME
+                       SELECT printf('run%03d', i) AS key, 'target' AS phase, 'xlm-roberta-base' AS base_model,
+                              CASE i % 5 WHEN 0 THEN 'none' ELSE 'task' || (i % 5) END AS intermediate,
+                              'xnli' AS task, i // 5 AS seed, '{}' AS hparams, 1 AS code_version,
+                              '{}' AS task_versions, 'done' AS status, '' AS checkpoint_path,
+                              '' AS checkpoint_sha256, 0 AS wall_seconds, 0 AS steps, 0 AS train_examples
+                       FROM range(50) t(i)""")
+        t0 = time.perf_counter()
+        con.register("rows", table)
+        con.execute("INSERT INTO prediction SELECT * FROM rows")
+        con.unregister("rows")
+        return time.perf_counter() - t0
+
+
+def group_index(frame_run, frame_language, frame_attack) -> np.ndarray:
+    """The synthetic group id of result rows named by run, language and attack."""
+    run = np.array([int(r[3:]) for r in frame_run])
+    language = np.array([LANGUAGES.index(x) for x in frame_language])
+    attack = np.array([ATTACKS.index(x) for x in frame_attack])
+    # group = 20 * run + 10 * attack + language, as arrow_table decomposes it
+    return 20 * run + 10 * attack + language
+
+
+# -- implementations: each returns an array (1000, 4) of accuracy, ECE, Brier, NLL per group ------------
+
+
+def _duckdb_frame(db: Path, threads: int, sql: str | None = None, name: str | None = None, params=None):
+    import duckdb
+
+    from xstore import named
+
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"SET threads = {threads}")
+    try:
+        if name is not None:
+            query = named.get(name)
+            return con.sql(query.sql, params=query.bind(params or {})).to_arrow_table()
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _by_group(table: pa.Table, columns: list[str]) -> np.ndarray:
+    out = np.full((GROUPS, len(columns)), np.nan)
+    idx = group_index(table["run_key"].to_pylist(), table["language"].to_pylist(), table["attack"].to_pylist())
+    for j, column in enumerate(columns):
+        out[idx, j] = table[column].to_numpy(zero_copy_only=False)
+    return out
+
+
+def minimal(db, data, threads):
+    return _by_group(_duckdb_frame(db, threads, sql=MINIMAL_SQL), ["accuracy", "ece", "brier", "nll"])
+
+
+def named_query(name: str, column: str):
+    def compute(db, data, threads):
+        params = {"n_bins": N_BINS} if name == "ece_by_language" else {}
+        out = np.full((GROUPS, 4), np.nan)
+        table = _duckdb_frame(db, threads, name=name, params=params)
+        out[:, ["accuracy", "ece", "brier", "nll"].index(column)] = _by_group(table, [column])[:, 0]
+        return out
+    return compute
+
+
+def named_rollup(db, data, threads):
+    """metrics_over_seeds: every metric per run, then mean and std over seeds; checked for its row count."""
+    table = _duckdb_frame(db, threads, name="metrics_over_seeds", params={"n_bins": N_BINS})
+    # 5 settings x 10 languages x 2 attacks x 7 metrics
+    assert table.num_rows == 5 * len(LANGUAGES) * len(ATTACKS) * 7, table.num_rows
+    return None
+
+
+def numpy_metrics(db, data, threads):
+    """Vectorised NumPy in float64: softmax, per-row values, then bincount per group (and group x bin)."""
+    z = data["logits"].astype(np.float64)
+    labels, group = data["labels"], data["group"]
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1)
+    confidence = 1 / s
+    p_gold = e[np.arange(len(labels)), labels] / s
+    correct = (data["pred"] == labels).astype(np.float64)
+    brier = (e * e).sum(axis=1) / (s * s) - 2 * p_gold + 1
+    nll = np.log(s) - z[np.arange(len(labels)), labels]
+    n = np.bincount(group, minlength=GROUPS)
+    cell = group * N_BINS + np.minimum(np.floor(confidence * N_BINS), N_BINS - 1).astype(np.int64)
+    gap = np.abs(np.bincount(cell, correct, GROUPS * N_BINS) - np.bincount(cell, confidence, GROUPS * N_BINS))
+    return np.column_stack([
+        np.bincount(group, correct, GROUPS) / n,
+        gap.reshape(GROUPS, N_BINS).sum(axis=1) / n,
+        np.bincount(group, brier, GROUPS) / n,
+        np.bincount(group, nll, GROUPS) / n,
+    ])
+
+
+def torchmetrics_metrics(db, data, threads):
+    """torchmetrics once per group (ECE, accuracy), torch for Brier and NLL (torchmetrics has no multiclass
+    Brier score); the rows split by group first, inside the timing."""
+    import torch
+    import torch.nn.functional as F
+    from torchmetrics.functional.classification import multiclass_accuracy, multiclass_calibration_error
+
+    # One thread: a group's tensors are small, and with two threads torch's intra-op pool made a single
+    # max() over 200 x 3 values take ~10 ms on a busy 2-core machine (6 us with one).
+    torch.set_num_threads(1)
+    order = np.argsort(data["group"], kind="stable")
+    bounds = np.searchsorted(data["group"][order], np.arange(1, GROUPS))
+    logits = np.split(data["logits"][order], bounds)
+    labels = np.split(data["labels"][order].astype(np.int64), bounds)
+    out = np.empty((GROUPS, 4))
+    for g in range(GROUPS):
+        z, y = torch.from_numpy(logits[g]), torch.from_numpy(labels[g])
+        probs = torch.softmax(z.double(), dim=1)
+        out[g] = (
+            multiclass_accuracy(probs, y, num_classes=3, average="micro").item(),
+            multiclass_calibration_error(probs, y, num_classes=3, n_bins=N_BINS, norm="l1").item(),
+            ((probs - F.one_hot(y, 3)) ** 2).sum(dim=1).mean().item(),
+            F.cross_entropy(z.double(), y).item(),
+        )
+    return out
+
+
+IMPLEMENTATIONS = {
+    "minimal DuckDB query (4 metrics)": minimal,
+    "named accuracy_by_language": named_query("accuracy_by_language", "accuracy"),
+    "named ece_by_language": named_query("ece_by_language", "ece"),
+    "named brier_by_language": named_query("brier_by_language", "brier"),
+    "named nll_by_language": named_query("nll_by_language", "nll"),
+    "named metrics_over_seeds (7 metrics)": named_rollup,
+    "NumPy, vectorised (4 metrics)": numpy_metrics,
+    "torchmetrics per group (4 metrics)": torchmetrics_metrics,
+}
+
+
+# -- measuring ----------------------------------------------------------------------------------------
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _child(function, db, data, threads, reps, conn) -> None:
+    try:
+        if function is torchmetrics_metrics:  # imports are not part of the measurement
+            import torch  # noqa: F401
+            import torchmetrics.functional.classification  # noqa: F401
+        start = _rss_mib()
+        times, values = [], None
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            values = function(db, data, threads)
+            times.append(time.perf_counter() - t0)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        conn.send(("ok", min(times), peak - start, values))
+    except BaseException as error:  # noqa: BLE001  (reported to the parent)
+        conn.send(("error", repr(error), 0.0, None))
+
+
+def measure_one(function, db, data, threads: int, reps: int):
+    """Best-of-reps seconds, peak memory above the child's start (MiB), and the values, in a forked child."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_child, args=(function, db, data, threads, reps, child))
+    process.start()
+    status, seconds, peak, values = parent.recv()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(seconds)
+    return seconds, peak, values
+
+
+def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) -> list[dict]:
+    threads = threads or os.cpu_count() or 1
+    data = synthetic(n_rows)
+    rows, timings, values = [], {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "metrics.duckdb"
+        seconds = load(db, data)
+        rows.append(result("metrics", f"load {n_rows:,} rows via Arrow", n_rows / seconds, "rows/s"))
+        echo(f"loaded {n_rows:,} rows in {seconds:.2f} s ({db.stat().st_size / 2**20:.0f} MiB)")
+        for name, function in IMPLEMENTATIONS.items():
+            timings[name] = measure_one(function, db, data, threads, reps)
+            values[name] = timings[name][2]
+            echo(f"{name:40} {timings[name][0]:7.3f} s   peak +{timings[name][1]:7.0f} MiB")
+    _check_agreement(values)
+    base = timings["minimal DuckDB query (4 metrics)"][0]
+    for name, (seconds, peak, _) in timings.items():
+        goal = "<= 1.5x minimal" if name.startswith("named") else ""
+        rows.append(result("metrics", name, seconds, "s", "minimal DuckDB query", seconds / base, goal))
+    for name, (seconds, peak, _) in timings.items():
+        rows.append(result("metrics", f"peak memory: {name}", peak, "MiB"))
+    named4 = sum(timings[f"named {q}_by_language"][0] for q in ("accuracy", "ece", "brier", "nll"))
+    rows.append(result("metrics", "named accuracy + ece + brier + nll, run one after another", named4, "s",
+                       "minimal DuckDB query", named4 / base))
+    for other in ("NumPy, vectorised (4 metrics)", "torchmetrics per group (4 metrics)"):
+        rows.append(result("metrics", f"{other} / named ece_by_language", timings[other][0], "s",
+                           "named ece_by_language", timings[other][0] / timings["named ece_by_language"][0],
+                           "> 1 (named faster)"))
+    return rows
+
+
+def _check_agreement(values: dict) -> None:
+    """Every implementation's values agree with NumPy's, per group and metric (torchmetrics: float32 bins)."""
+    reference = values["NumPy, vectorised (4 metrics)"]
+    for name, got in values.items():
+        if got is None:
+            continue
+        mask = ~np.isnan(got)
+        tol = 1e-4 if name.startswith("torchmetrics") else 1e-9
+        worst = np.abs(got[mask] - reference[mask]).max()
+        if not worst <= tol:
+            raise AssertionError(f"{name} disagrees with NumPy by {worst:.3g} (tolerance {tol})")
+
+
+def run(quick: bool = False) -> list[dict]:
+    return measure(200_000 if quick else 10_000_000, reps=1 if quick else 3,
+                   echo=lambda *a: print(*a, file=sys.stderr))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="predictions to store (default 10 million)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per implementation; the best counts")
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB and torch threads (default: all cores)")
+    args = parser.parse_args()
+    threads = args.threads or os.cpu_count()
+    rows = measure(args.rows, args.reps, threads)
+    print_table(rows, f"metric queries, {args.rows:,} predictions in {GROUPS:,} groups, {threads} threads "
+                      f"(NumPy single-threaded), best of {args.reps}")
+
+
+if __name__ == "__main__":
+    main()

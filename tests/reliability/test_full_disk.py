@@ -1,0 +1,39 @@
+"""A disk that fills up mid-fill: one clear message, exit 2, and a database whose stored cells are whole."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import run_cli, snapshot, write_spec
+from xstore.db import Store
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs: enough for the database and one or two checkpoints, not for the whole fill."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_stops_cleanly_and_resumes_elsewhere(small_disk, filled_small, tmp_path, capsys):
+    spec = write_spec(small_disk)
+    code, out, err = run_cli(["fill", spec], capsys)
+    assert code == 2, out + err
+    assert "no space left on the device" in err and "Traceback" not in err
+    # what was stored is whole: every stored prediction cell has all its rows, nothing orphaned
+    with Store(small_disk / "small.duckdb").connect(read_only=True) as con:
+        stored = con.execute("SELECT count(*) FROM cell").fetchone()[0]
+        assert 0 < stored < 23
+        assert con.execute("""SELECT count(*) FROM prediction WHERE cell_key NOT IN (SELECT key FROM cell)""").fetchone() == (0,)
+    # moved to a disk with room, the same command finishes the grid with the rows of an uninterrupted fill
+    roomy = tmp_path / "roomy"
+    shutil.copytree(small_disk, roomy)
+    code, out, _ = run_cli(["fill", roomy / "small.toml"], capsys)
+    assert code == 0, out
+    assert snapshot(roomy) == snapshot(filled_small)
