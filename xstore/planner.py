@@ -14,7 +14,7 @@ import functools
 import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
-from xstore.keys import canonical_json, content_key
+from xstore.keys import KeyPrefix, canonical_json, content_key
 from xstore.spec import Spec, intermediate_name
 
 
@@ -68,10 +68,18 @@ def _memoized(function):
 
 
 class _Declared:
-    """Collects cells, keeping the first of equal keys (shared parents are declared many times)."""
+    """Collects cells, keeping the first of equal keys (shared parents are declared many times).
 
-    def __init__(self) -> None:
+    It also remembers what every cell of a kind repeats (hyperparameters, an attack's budget and
+    protocol, shared perturbations), so a 100,000-cell grid hashes each cell once and little else.
+    """
+
+    def __init__(self, spec: Spec) -> None:
         self.cells: dict[str, CellSpec] = {}
+        self.hparams = {"intermediate": spec.train.intermediate.model_dump(), "target": spec.train.target.model_dump()}
+        self.attacks = {a: (get_attack(a), spec.attack_protocol(a), spec.attack_params(a))
+                        for a in spec.grid.attacks if a != "none"}
+        self.shared: dict[tuple, str] = {}
 
     def add(self, cell: CellSpec) -> CellSpec:
         return self.cells.setdefault(cell.key, cell)
@@ -79,7 +87,7 @@ class _Declared:
 
 def declare(spec: Spec) -> list[CellSpec]:
     """Every cell the spec declares, in dependency order."""
-    grid, out = spec.grid, _Declared()
+    grid, out = spec.grid, _Declared(spec)
 
     @_memoized
     def load(task_name: str, split: str, language: str) -> str:
@@ -108,7 +116,7 @@ def _declare_intermediate(spec, out, load, base, setting, seed) -> str | None:
     params = {
         "phase": "intermediate", "base_model": base, "intermediate": intermediate_name(setting),
         "task": intermediate_name(setting), "tasks": tasks, "seed": seed,
-        "hparams": spec.train.intermediate.model_dump(),
+        "hparams": out.hparams["intermediate"],
         "task_versions": {name: get_task(name).version for name in tasks},
     }
     return out.add(_cell("train_intermediate", params, parents)).key
@@ -124,7 +132,7 @@ def _declare_run(spec, out, load, base, setting, inter_key, target, seed) -> str
         parents["intermediate"] = inter_key
     params = {
         "phase": "target", "base_model": base, "intermediate": intermediate_name(setting),
-        "task": target, "tasks": [target], "seed": seed, "hparams": spec.train.target.model_dump(),
+        "task": target, "tasks": [target], "seed": seed, "hparams": out.hparams["target"],
         "task_versions": {target: task.version},
     }
     return out.add(_cell("train_target", params, parents)).key
@@ -136,8 +144,11 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
     Model-independent cells are keyed by attack, budget and data only (shared by every run); transfer
     and per-victim cells also have the attacked run as their `victim` parent.
     """
-    entry, protocol = get_attack(attack), spec.attack_protocol(attack)
-    params = {"attack": attack, "attack_version": entry.version, "params": spec.attack_params(attack),
+    entry, protocol, budget = out.attacks[attack]
+    shared = (attack, target, split, language)
+    if protocol["protocol"] == "model-independent" and shared in out.shared:
+        return out.shared[shared]
+    params = {"attack": attack, "attack_version": entry.version, "params": budget,
               "task": target, "split": split, "language": language}
     parents = {"examples": load(target, split, language)}
     if protocol["protocol"] != "model-independent":
@@ -150,20 +161,29 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
             victim = _declare_run(spec, out, load, base, setting, ref_inter, target, ref_seed)
         params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length}
         parents["victim"] = victim
-    return out.add(_cell("perturb", params, parents)).key
+    key = out.add(_cell("perturb", params, parents)).key
+    if protocol["protocol"] == "model-independent":
+        out.shared[shared] = key
+    return key
 
 
 def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> None:
     grid = spec.grid
     run = _declare_run(spec, out, load, base, setting, inter_key, target, seed)
     common = {"base_model": base, "intermediate": intermediate_name(setting), "seed": seed, "task": target}
+    shared = {**common, "max_length": spec.predict.max_length}
+    # Most cells of a grid are predictions, and a run's predictions share all but a few parameters.
+    prefix = KeyPrefix("predict", shared, run)
 
     def predict(split: str, language: str, attack: str = "none", perturb_key: str | None = None) -> str:
-        p = {**common, "split": split, "language": language, "attack": attack,
-             "max_length": spec.predict.max_length}
-        if perturb_key is None:
-            return out.add(_cell("predict_clean", p, {"run": run, "examples": load(target, split, language)})).key
-        return out.add(_cell("predict_perturbed", p, {"run": run, "perturbations": perturb_key})).key
+        kind = "predict_clean" if perturb_key is None else "predict_perturbed"
+        own = {"split": split, "language": language, "attack": attack, "kind_version": KIND_BY_NAME[kind].version}
+        parents = ({"run": run, "examples": load(target, split, language)} if perturb_key is None
+                   else {"run": run, "perturbations": perturb_key})
+        key = prefix.key(kind, own["kind_version"], split, language, attack, *parents.values())
+        if key not in out.cells:
+            out.cells[key] = CellSpec(key, kind, {**shared, **own}, parents)
+        return key
 
     for split in spec.predict.eval_splits:
         for language in grid.languages:
