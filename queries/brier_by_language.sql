@@ -35,6 +35,12 @@ scored AS (  -- per prediction: sum_k p_k^2 - 2 p_label + 1
            e1 + e2 + e3 + e_rest AS sum_exp,
            (e1 * e1 + e2 * e2 + e3 * e3 + e_rest_squared) / (sum_exp * sum_exp) - 2 * e_gold / sum_exp + 1 AS brier
     FROM softmax
+),
+per_run AS (  -- per run, split, language, attack and method: aggregated before the join below
+    SELECT run_key, split, language, attack, method, any_value(temperature) AS temperature,
+           count(*) AS n, avg(brier) AS brier
+    FROM scored
+    GROUP BY run_key, split, language, attack, method
 )
 SELECT
     r.base_model,                       -- phase-1 encoder
@@ -45,11 +51,10 @@ SELECT
     s.language,                         -- language of the inputs
     s.attack,                           -- attack ("none" = clean)
     s.method AS calibration,            -- "none" or a post-hoc method
-    any_value(s.temperature) AS temperature,  -- T applied to the logits
-    count(*) AS n,                      -- inputs evaluated
-    avg(s.brier) AS brier,              -- mean Brier score (0 = certain and right, 2 = certain and wrong)
+    s.temperature,                      -- T applied to the logits
+    s.n,                                -- inputs evaluated
+    s.brier,                            -- mean Brier score (0 = certain and right, 2 = certain and wrong)
     s.run_key                           -- training_run.key of the target run
-FROM scored AS s
+FROM per_run AS s
 JOIN training_run AS r ON r.key = s.run_key
-GROUP BY ALL
 ORDER BY r.base_model, r.intermediate, r.task, r.seed, s.split, s.language, s.attack, s.method

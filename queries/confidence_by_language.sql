@@ -25,6 +25,12 @@ scored AS (  -- max softmax probability per prediction: 1 / sum_j exp((z_j - z_m
                          ELSE 0 END) AS confidence
     FROM prediction AS p
     JOIN calibration AS c ON c.run_key = p.run_key AND (c.language IS NULL OR c.language = p.language)
+),
+per_run AS (  -- per run, split, language, attack and method: aggregated before the join below
+    SELECT run_key, split, language, attack, method, any_value(temperature) AS temperature,
+           count(*) AS n, avg(confidence) AS confidence
+    FROM scored
+    GROUP BY run_key, split, language, attack, method
 )
 SELECT
     r.base_model,                       -- phase-1 encoder
@@ -35,11 +41,10 @@ SELECT
     s.language,                         -- language of the inputs
     s.attack,                           -- attack ("none" = clean)
     s.method AS calibration,            -- "none" or a post-hoc method
-    any_value(s.temperature) AS temperature,  -- T applied to the logits
-    count(*) AS n,                      -- inputs evaluated
-    avg(s.confidence) AS confidence,    -- mean max-softmax probability
+    s.temperature,                      -- T applied to the logits
+    s.n,                                -- inputs evaluated
+    s.confidence,                       -- mean max-softmax probability
     s.run_key                           -- training_run.key of the target run
-FROM scored AS s
+FROM per_run AS s
 JOIN training_run AS r ON r.key = s.run_key
-GROUP BY ALL
 ORDER BY r.base_model, r.intermediate, r.task, r.seed, s.split, s.language, s.attack, s.method

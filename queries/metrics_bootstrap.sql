@@ -7,6 +7,9 @@
 --   $level DOUBLE = 0.95  coverage of the percentile interval
 --   $seed INTEGER = 0  seed of the resampling (same seed, data and DuckDB version: the same interval, to rounding)
 -- Reads: prediction, training_run, calibration_fit.
+-- Cost: one row per input and replicate, about 1.2 s per 10 million on 2 cores (50,000 inputs x 200
+--   replicates). Efron & Tibshirani 1993 ask for about 1,000 replicates for a percentile interval and 200 for a
+--   standard error.
 -- Definition: each metric as in metrics_over_seeds, on the whole sample (estimate) and on $n_boot Poisson
 --   bootstrap resamples of the inputs: each input enters a replicate with a Poisson(1) weight (Hanley &
 --   MacGibbon 2006; Chamandy et al. 2012), the large-n form of resampling n of n with replacement (Efron

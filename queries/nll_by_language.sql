@@ -27,6 +27,12 @@ scored AS (  -- per prediction: -ln p_label
              - (p.logits[p.label + 1]::DOUBLE - z_max) / c.temperature AS nll
     FROM prediction AS p
     JOIN calibration AS c ON c.run_key = p.run_key AND (c.language IS NULL OR c.language = p.language)
+),
+per_run AS (  -- per run, split, language, attack and method: aggregated before the join below
+    SELECT run_key, split, language, attack, method, any_value(temperature) AS temperature,
+           count(*) AS n, avg(nll) AS nll
+    FROM scored
+    GROUP BY run_key, split, language, attack, method
 )
 SELECT
     r.base_model,                       -- phase-1 encoder
@@ -37,11 +43,10 @@ SELECT
     s.language,                         -- language of the inputs
     s.attack,                           -- attack ("none" = clean)
     s.method AS calibration,            -- "none" or a post-hoc method
-    any_value(s.temperature) AS temperature,  -- T applied to the logits
-    count(*) AS n,                      -- inputs evaluated
-    avg(s.nll) AS nll,                  -- mean negative log-likelihood of the gold label (nats)
+    s.temperature,                      -- T applied to the logits
+    s.n,                                -- inputs evaluated
+    s.nll,                              -- mean negative log-likelihood of the gold label (nats)
     s.run_key                           -- training_run.key of the target run
-FROM scored AS s
+FROM per_run AS s
 JOIN training_run AS r ON r.key = s.run_key
-GROUP BY ALL
 ORDER BY r.base_model, r.intermediate, r.task, r.seed, s.split, s.language, s.attack, s.method
