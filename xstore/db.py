@@ -87,8 +87,9 @@ class Store:
             return f"database {self.path} is in use by {holder} (DuckDB allows one writer); try again when it is done"
         if "not a valid DuckDB database" in text or "Invalid Input" in text or "database file" in text:
             return f"{self.path} is not a DuckDB database file"
-        if "Permission denied" in text or "Read-only file system" in text:
-            return f"cannot write {self.path}: permission denied"
+        for reason in ("Permission denied", "Read-only file system", "No space left on device"):
+            if reason in text:
+                return f"cannot write {self.path}: {reason.lower()}; nothing was changed"
         return f"cannot open {self.path}: {text.splitlines()[0]}"
 
     # -- schema ------------------------------------------------------------------------------
@@ -220,7 +221,10 @@ class Store:
     def fill_lock(self) -> Iterator[None]:
         """Hold `<db>.lock` for a whole fill, so a second fill on the same file stops at once."""
         lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+")
+        try:
+            handle = open(lock_path, "a+")
+        except OSError as err:
+            raise UserError(f"cannot write in {self.path.parent}: {err.strerror.lower()}; nothing was changed") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

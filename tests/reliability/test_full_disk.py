@@ -37,3 +37,20 @@ def test_full_disk_stops_cleanly_and_resumes_elsewhere(small_disk, filled_small,
     code, out, _ = run_cli(["fill", roomy / "small.toml"], capsys)
     assert code == 0, out
     assert snapshot(roomy) == snapshot(filled_small)
+
+
+def test_read_only_folder_gives_one_message_and_changes_nothing(filled_small, tmp_path, capsys):
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        shutil.copytree(filled_small, mount, dirs_exist_ok=True)
+        write_spec(mount, languages=("en", "de", "ru"))  # one more language: there is work to do
+        before = (mount / "small.duckdb").read_bytes()
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        code, out, err = run_cli(["fill", mount / "small.toml"], capsys)
+        assert code == 2 and "read-only file system" in err and "Traceback" not in err
+        assert (mount / "small.duckdb").read_bytes() == before
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
