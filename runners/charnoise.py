@@ -59,18 +59,26 @@ def words_changed(before: str, after: str) -> int:
     return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
 
 
-def perturb_rows(rows: list[dict], params: dict) -> list[dict]:
-    """Perturb every text field of every row; returns one attempt per row."""
+def noise_rows(name: str, perturb, rows: list[dict], params: dict) -> list[dict]:
+    """Apply `perturb(text, rate, rng)` to every text field of every row, seeded by (name, seed, example id).
+
+    Shared by the model-independent noise attacks; returns one attempt per row.
+    """
     attempts = []
     for row in rows:
-        rng = random.Random(content_key("charnoise", params["seed"], row["id"]))
-        new_a, edits_a = perturb_text(row["text_a"], params["rate"], rng)
+        rng = random.Random(content_key(name, params["seed"], row["id"]))
+        new_a, edits_a = perturb(row["text_a"], params["rate"], rng)
         new_b, edits_b = (None, 0)
         if row["text_b"] is not None:
-            new_b, edits_b = perturb_text(row["text_b"], params["rate"], rng)
+            new_b, edits_b = perturb(row["text_b"], params["rate"], rng)
         attempts.append({
             "text_a": new_a, "text_b": new_b, "outcome": "perturbed", "queries": 0,
             "chars_changed": edits_a + edits_b,
             "words_changed": words_changed(row["text_a"], new_a) + (words_changed(row["text_b"], new_b) if new_b else 0),
         })
     return attempts
+
+
+def perturb_rows(rows: list[dict], params: dict) -> list[dict]:
+    """Perturb every text field of every row; returns one attempt per row."""
+    return noise_rows("charnoise", perturb_text, rows, params)

@@ -14,7 +14,7 @@ import functools
 import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
-from xstore.keys import KeyPrefix, canonical_json, content_key
+from xstore.keys import KeyPrefix, content_key
 from xstore.spec import Spec, intermediate_name
 
 

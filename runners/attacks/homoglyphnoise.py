@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import random
 
-from xstore.keys import content_key
 from xstore.runners.attacks import confusables
-from xstore.runners.charnoise import words_changed
+from xstore.runners.charnoise import noise_rows
 
 
 def perturb_text(text: str, rate: float, rng: random.Random) -> tuple[str, int]:
@@ -36,16 +35,4 @@ def perturb_text(text: str, rate: float, rng: random.Random) -> tuple[str, int]:
 
 def perturb_rows(rows: list[dict], params: dict) -> list[dict]:
     """Perturb every text field of every row; returns one attempt per row."""
-    attempts = []
-    for row in rows:
-        rng = random.Random(content_key("homoglyphnoise", params["seed"], row["id"]))
-        new_a, swaps_a = perturb_text(row["text_a"], params["rate"], rng)
-        new_b, swaps_b = (None, 0)
-        if row["text_b"] is not None:
-            new_b, swaps_b = perturb_text(row["text_b"], params["rate"], rng)
-        attempts.append({
-            "text_a": new_a, "text_b": new_b, "outcome": "perturbed", "queries": 0,
-            "chars_changed": swaps_a + swaps_b,
-            "words_changed": words_changed(row["text_a"], new_a) + (words_changed(row["text_b"], new_b) if new_b else 0),
-        })
-    return attempts
+    return noise_rows("homoglyphnoise", perturb_text, rows, params)
