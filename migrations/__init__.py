@@ -7,4 +7,5 @@ one place migrations are registered: no discovery by file name.
 MIGRATIONS: tuple[str, ...] = (
     "0001_initial",
     "0002_add_training_step",
+    "0003_structured_tasks",
 )

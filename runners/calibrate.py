@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
+from xstore.errors import UserError
 from xstore.runners.rows import model_rows
 from xstore.schema import CalibrationFit
 
@@ -26,7 +27,8 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
     """Mean negative log-likelihood of softmax(logits / temperature), in float64."""
     z = logits.astype(np.float64) / temperature
     z -= z.max(axis=1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    with np.errstate(invalid="ignore"):  # -inf padding: exp(-inf) = 0, as intended
+        log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(labels)), labels].mean())
 
 
@@ -52,8 +54,10 @@ def run(ctx) -> dict[str, pa.Table]:
     cell, p = ctx.cell, ctx.cell.params
     rows = ctx.fetch("SELECT logits, label FROM prediction WHERE cell_key = ? ORDER BY example_id",
                      [cell.parents["predictions"]])
-    logits = np.array(rows.column("logits").to_pylist(), dtype=np.float32)
-    labels = np.array(rows.column("label").to_pylist(), dtype=np.int64)
+    logits, labels = fit_inputs(rows.column("logits").to_pylist(), rows.column("label").to_pylist())
+    if len(labels) == 0:
+        raise UserError(f"no {p['fit_language']} {p['fit_split']} prediction of {p['task']!r} has its gold answer "
+                        "among the scored candidates: nothing to fit a temperature on")
     temperature = fit_temperature(logits, labels)
     fit = CalibrationFit(
         key=cell.key, run_key=cell.parents["run"], method=p["method"], temperature=temperature,
@@ -62,6 +66,21 @@ def run(ctx) -> dict[str, pa.Table]:
         nll_before=nll(logits, labels, 1.0), nll_after=nll(logits, labels, temperature),
     )
     return {"calibration_fit": model_rows([fit])}
+
+
+def fit_inputs(logits: list[list[float]], labels: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Logits as one float32 matrix and labels, for the rows that have a gold answer among their candidates.
+
+    Span rows score their n-best candidates, and retrieval rows their top-k, so a row's gold can be
+    missing (label -1): such a row has no likelihood and is left out of the fit. Span rows can also have
+    fewer than n candidates (short contexts); they are padded with -inf, which softmax gives zero mass.
+    """
+    keep = [i for i, label in enumerate(labels) if label >= 0]
+    width = max((len(logits[i]) for i in keep), default=0)
+    matrix = np.full((len(keep), width), -np.inf, dtype=np.float32)
+    for row, i in enumerate(keep):
+        matrix[row, :len(logits[i])] = logits[i]
+    return matrix, np.array([labels[i] for i in keep], dtype=np.int64)
 
 
 def _params(method: str) -> dict:

@@ -51,6 +51,13 @@ def resolve(name: str, spec, artifacts: Path) -> tuple[str, PretrainedModel]:
     return name, _row(name, "hub", None)
 
 
+def record_revision(row: PretrainedModel, config) -> PretrainedModel:
+    """Record the hub commit a hub model was loaded at: transformers sets `config._commit_hash` on load."""
+    if row.source == "hub":
+        row.revision = getattr(config, "_commit_hash", None) or ""
+    return row
+
+
 def _row(name: str, source: str, path: Path | None) -> PretrainedModel:
     if path is None:
         return PretrainedModel(name=name, source=source, path=name, weights_sha256="", config={})

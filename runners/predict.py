@@ -1,10 +1,15 @@
 """The `predict_clean` and `predict_perturbed` cells: full logit vectors for every input of one language.
 
-Inputs are sorted by length and padded per batch, and run under `torch.inference_mode`; each row keeps
-the whole float32 logit vector, so any calibration metric can be computed later in SQL.
+The task's head (runners/heads) encodes and scores the inputs: one row per input for classification,
+multiple choice, span extraction and retrieval, one per word for tagging, plus a span_answer row per
+question for span extraction. Inputs are sorted by length and padded per batch, and run under
+`torch.inference_mode`; each row keeps the whole float32 logit vector, so any calibration metric can be
+computed later in SQL. Perturbed inputs are sentence classification only.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pyarrow as pa
@@ -53,53 +58,120 @@ def batched_logits(model, tokenizer, encodings: list[dict], batch_size: int) -> 
 
 
 def run(ctx) -> dict[str, pa.Table]:
-    """Fetch the run's checkpoint and the inputs, compute logits, return prediction rows."""
+    """Fetch the run's checkpoint and the inputs, score them with the task's head, return the rows."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
+
+    from xstore.catalog import get_task
+    from xstore.runners.heads import head_module
 
     quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
+    task = get_task(p["task"])
+    head = head_module(task.head)
     run_row = ctx.fetch("SELECT checkpoint_path FROM training_run WHERE key = ?", [cell.parents["run"]])
     checkpoint = ctx.store.artifacts / run_row.column("checkpoint_path")[0].as_py()
     if "examples" in cell.parents:
         inputs = ctx.fetch(
-            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label "
+            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields "
             "FROM example WHERE cell_key = ? ORDER BY idx", [cell.parents["examples"]])
+    elif task.head != "classification":
+        raise UserError(f"perturbed predictions are for sentence classification; {task.name!r} is a {task.head} task")
     else:
         inputs = ctx.fetch(
-            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label "
+            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label, NULL::VARCHAR AS fields "
             "FROM perturbation p JOIN example e ON e.id = p.example_id "
             "WHERE p.cell_key = ? ORDER BY e.idx", [cell.parents["perturbations"]])
+    examples = example_dicts(inputs)
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    model = AutoModelForSequenceClassification.from_pretrained(checkpoint).to(device())
-    encodings = encode(tokenizer, inputs.column("text_a").to_pylist(), inputs.column("text_b").to_pylist(), p["max_length"])
-    logits = batched_logits(model, tokenizer, encodings, ctx.spec.predict.batch_size)
+    model = head.model_class().from_pretrained(checkpoint).to(device())
+    features = head.encode(tokenizer, examples, p["max_length"])
+    scored = head.predict(model, tokenizer, examples, features, ctx.spec.predict.batch_size)
     del model
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-    return {"prediction": prediction_table(cell, inputs, logits)}
+    tables = {"prediction": scored_table(cell, inputs, scored)}
+    if "span_answer" in scored:
+        tables["span_answer"] = span_answer_table(cell, inputs, scored["span_answer"])
+    return tables
+
+
+def example_dicts(inputs: pa.Table) -> list[dict]:
+    """Rows of (text_a, text_b, label, fields) as the dicts the heads take, fields parsed from JSON."""
+    names = [n for n in ("text_a", "text_b", "label", "fields") if n in inputs.column_names]
+    columns = {n: inputs.column(n).to_pylist() for n in names}
+    fields = [json.loads(f) if isinstance(f, str) else f for f in columns.get("fields", [None] * inputs.num_rows)]
+    return [{"text_a": a, "text_b": b, "label": y, "fields": f}
+            for a, b, y, f in zip(columns["text_a"], columns["text_b"], columns["label"], fields)]
 
 
 def prediction_table(cell, inputs: pa.Table, logits: np.ndarray) -> pa.Table:
-    """Prediction rows for `inputs`; non-finite logits fail the cell instead of being stored."""
-    if not np.isfinite(logits).all():
-        bad = int((~np.isfinite(logits)).any(axis=1).sum())
-        raise UserError(f"{bad} of {len(logits)} inputs gave NaN or infinite logits; nothing was stored for this cell")
-    p, n, k = cell.params, logits.shape[0], logits.shape[1]
-    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    flat = pa.array(logits.reshape(-1), pa.float32())
+    """Prediction rows for `inputs` (one per input, unit 0); non-finite logits fail the cell instead of being stored."""
+    n = logits.shape[0]
+    return scored_table(cell, inputs, {"example": np.arange(n), "unit": np.zeros(n, dtype=np.int32),
+                                       "label": inputs.column("label").to_numpy(zero_copy_only=False), "logits": logits})
+
+
+def scored_table(cell, inputs: pa.Table, scored: dict) -> pa.Table:
+    """Prediction rows from a head's scored output: `example` indexes `inputs`; logits a matrix or ragged rows.
+
+    pred_label is the arg-max and confidence the max softmax probability of each row (for span and
+    retrieval rows, sorted descending, that is index 0). Non-finite logits fail the cell.
+    """
+    logits = scored["logits"]
+    if isinstance(logits, np.ndarray) and logits.ndim == 2:
+        lengths = np.full(logits.shape[0], logits.shape[1], dtype=np.int64)
+        flat = logits.reshape(-1)
+    else:
+        lengths = np.array([len(row) for row in logits], dtype=np.int64)
+        flat = np.concatenate([np.asarray(row, dtype=np.float32) for row in logits]) if len(logits) else np.zeros(0, np.float32)
+    n = len(lengths)
+    if (lengths == 0).any():
+        raise UserError(f"{int((lengths == 0).sum())} of {n} inputs were scored with no logits; nothing was stored for this cell")
+    finite = np.isfinite(flat)
+    if not finite.all():
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        bad = int((np.add.reduceat((~finite).astype(np.int64), starts) > 0).sum())
+        raise UserError(f"{bad} of {n} inputs gave NaN or infinite logits; nothing was stored for this cell")
+    if isinstance(logits, np.ndarray) and logits.ndim == 2:
+        pred = logits.argmax(axis=1)
+        shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+        confidence = 1.0 / np.exp(shifted).sum(axis=1)
+    else:
+        pred = np.array([int(np.argmax(row)) for row in logits], dtype=np.int64)
+        confidence = np.array([1.0 / np.exp(np.asarray(row, np.float64) - np.max(row)).sum() for row in logits])
+    p, rows = cell.params, pa.array(np.asarray(scored["example"], dtype=np.int64))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     return pa.table({
         "cell_key": pa.array([cell.key] * n, pa.string()),
-        "example_id": inputs.column("example_id"),
-        "perturbation_id": inputs.column("perturbation_id").cast(pa.string()),
+        "example_id": inputs.column("example_id").take(rows),
+        "perturbation_id": inputs.column("perturbation_id").cast(pa.string()).take(rows),
         "run_key": pa.array([cell.parents["run"]] * n, pa.string()),
         "task": pa.array([p["task"]] * n, pa.string()),
         "split": pa.array([p["split"]] * n, pa.string()),
         "language": pa.array([p["language"]] * n, pa.string()),
         "attack": pa.array([p["attack"]] * n, pa.string()),
-        "label": inputs.column("label").cast(pa.int32()),
-        "logits": pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), flat),
-        "pred_label": pa.array(logits.argmax(axis=1).astype(np.int32)),
-        "confidence": pa.array(probs.max(axis=1)),
+        "label": pa.array(np.asarray(scored["label"]).astype(np.int32)),
+        "logits": pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.float32())),
+        "pred_label": pa.array(pred.astype(np.int32)),
+        "confidence": pa.array(confidence),
+        "unit": pa.array(np.asarray(scored["unit"]).astype(np.int32)),
+    })
+
+
+def span_answer_table(cell, inputs: pa.Table, answers: list[dict]) -> pa.Table:
+    """One span_answer row per question; gold and candidates as JSON text."""
+    ids = inputs.column("example_id").to_pylist()
+    n = len(answers)
+    return pa.table({
+        "cell_key": pa.array([cell.key] * n, pa.string()),
+        "example_id": pa.array([ids[a["example"]] for a in answers], pa.string()),
+        "run_key": pa.array([cell.parents["run"]] * n, pa.string()),
+        "language": pa.array([cell.params["language"]] * n, pa.string()),
+        "answer": pa.array([a["answer"] for a in answers], pa.string()),
+        "answer_start": pa.array([a["answer_start"] for a in answers], pa.int32()),
+        "gold": pa.array([json.dumps(a["gold"], ensure_ascii=False) for a in answers], pa.string()),
+        "candidates": pa.array([json.dumps(a["candidates"], ensure_ascii=False) for a in answers], pa.string()),
+        "exact_match": pa.array([float(a["exact_match"]) for a in answers], pa.float64()),
+        "f1": pa.array([float(a["f1"]) for a in answers], pa.float64()),
     })

@@ -1,9 +1,16 @@
 """The `train_intermediate` and `train_target` cells: STILTs phases 2 and 3, one straight-line loop.
 
 Phase 2 fine-tunes the pretrained encoder on one English intermediate task, or several at once with
-examples-proportional sampling, and keeps only the encoder (the task heads are discarded, as in Phang
-et al. 2020). Phase 3 starts from that encoder (or the pretrained one for "none"), puts a fresh head on
-it and fine-tunes on the target task's English training set.
+examples-proportional sampling (one shared encoder, one head per task, of any head kind), and keeps only
+the encoder (the task heads are discarded, as in Phang et al. 2020). Phase 3 starts from that encoder
+(or the pretrained one for "none"), puts a fresh head on it and fine-tunes on the target task's English
+training set. Retrieval targets are not trained: their run records the start encoder as its checkpoint.
+
+Model selection on English dev: at the end of every epoch the phase's dev set is scored (for several
+tasks, the mean of their dev scores; see each head's METRIC), and the best evaluation (the earlier one
+on ties) is the checkpoint kept. It is written straight into the run's temporary checkpoint folder
+(`runs/<key>.tmp-<pid>`) when it improves, so no copy of a large model is held in memory, and that
+folder becomes `runs/<key>` at the end. Without a dev set the final model is kept.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import pyarrow as pa
 from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import models as base_models
-from xstore.runners.predict import batched_logits, device, encode, quiet_transformers
+from xstore.runners.heads import head_module
+from xstore.runners.heads._batches import feature_length
+from xstore.runners.predict import device, example_dicts, quiet_transformers
 from xstore.runners.rows import model_rows
 from xstore.schema import TrainingRun
 from xstore.spec import TrainSettings
@@ -27,46 +36,55 @@ from xstore.spec import TrainSettings
 
 def run(ctx) -> dict[str, pa.Table]:
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
-    hp = TrainSettings(**p["hparams"])
     t0 = time.perf_counter()
+    names = list(p["tasks"])
+    tasks = {name: get_task(name) for name in names}
+    # Unset settings come from the task's catalogue entry (one task) or the phase fallbacks (several).
+    hp = TrainSettings(**p["hparams"]).for_task(tasks[names[0]] if len(names) == 1 else None)
+    heads = {name: head_module(task.head) for name, task in tasks.items()}
 
     # -- fetch: the start model and the English training (and dev) examples, by key --
     base_path, base_row = base_models.resolve(p["base_model"], ctx.spec, ctx.store.artifacts)
-    start = base_path
+    start, parent = base_path, None
     if "intermediate" in cell.parents:
-        start = str(ctx.store.artifacts / ctx.fetch("SELECT checkpoint_path FROM training_run WHERE key = ?",
-                    [cell.parents["intermediate"]]).column("checkpoint_path")[0].as_py())
-    data = {name: _examples(ctx, f"train:{name}") for name in p["tasks"]}
-    dev = {name: _examples(ctx, f"dev:{name}") for name in p["tasks"] if f"dev:{name}" in cell.parents}
+        parent = ctx.fetch("SELECT checkpoint_path, checkpoint_sha256 FROM training_run WHERE key = ?",
+                           [cell.parents["intermediate"]]).to_pylist()[0]
+        start = str(ctx.store.artifacts / parent["checkpoint_path"])
+    if not all(head.TRAINED for head in heads.values()):
+        return _untrained_run(ctx, tasks, base_path, base_row, parent, t0)
+    data = {name: _examples(ctx, f"train:{name}") for name in names}
+    dev = {name: _examples(ctx, f"dev:{name}") for name in names if f"dev:{name}" in cell.parents}
 
     # -- compute --
     _seed_everything(p["seed"])
     try:
         tokenizer = AutoTokenizer.from_pretrained(start)
-        heads = {}
-        for name in p["tasks"]:
-            n_labels = len(get_task(name).labels)
-            heads[name] = AutoModelForSequenceClassification.from_pretrained(start, num_labels=n_labels)
+        models = {name: heads[name].model_class().from_pretrained(start, **heads[name].model_kwargs(tasks[name]))
+                  for name in names}
     except OSError as err:
         raise base_models.load_error(p["base_model"], err) from None
-    models = _share_encoder(heads)
+    if parent is None:
+        base_models.record_revision(base_row, models[names[0]].config)
+    encoder = _share_encoder(models)
     dev_device = device()
     for model in models.values():
         model.to(dev_device)
 
-    enc = {name: encode(tokenizer, d["text_a"], d["text_b"], hp.max_length) for name, d in data.items()}
-    dev_enc = {name: encode(tokenizer, d["text_a"], d["text_b"], hp.max_length) for name, d in dev.items()}
+    # hp.max_length None: each task's own (TaskEntry.max_length: 128, or 384 for question answering).
+    max_length = {name: hp.max_length or tasks[name].max_length for name in names}
+    features = {name: heads[name].encode(tokenizer, data[name], max_length[name]) for name in names}
+    dev_features = {name: heads[name].encode(tokenizer, dev[name], max_length[name]) for name in dev}
     rng = np.random.default_rng(p["seed"])
-    batches = {name: _BatchStream(enc[name], data[name]["label"], hp.batch_size, rng) for name in enc}
-    sizes = np.array([len(enc[name]) for name in enc], dtype=np.float64)
+    batches = {name: _BatchStream(features[name], heads[name], tokenizer, hp.batch_size, rng) for name in names}
     # Examples-proportional mixing (Raffel et al. 2020, T5 §3.5.2): a task is drawn with probability
-    # proportional to its training-set size. No cap: Phang et al. 2020 mix their nine tasks uncapped.
+    # proportional to its training-set size, counted in features (a long SQuAD context is several
+    # windows). No cap: Phang et al. 2020 mix their nine tasks uncapped.
+    sizes = np.array([len(features[name]) for name in names], dtype=np.float64)
     mix = sizes / sizes.sum()
-    names = list(enc)
 
     steps_per_epoch = max(1, math.ceil(sum(len(b) for b in batches.values()) / hp.grad_accum_steps))
     total = max(1, math.ceil(hp.epochs * steps_per_epoch))
@@ -77,18 +95,20 @@ def run(ctx) -> dict[str, pa.Table]:
     warmup = int(hp.warmup_ratio * total)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=hp.label_smoothing)
-    steps, running = [], 0.0
+    checkpoint = ctx.store.artifacts / "runs" / cell.key
+    tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
+    classification = all(task.head == "classification" for task in tasks.values())
+    steps, running, logged, best = [], 0.0, 0, None  # best: (dev score, step) of the checkpoint in `tmp`
     for model in models.values():
         model.train()
     for step in range(1, total + 1):
         for _ in range(hp.grad_accum_steps):
             name = names[int(rng.choice(len(names), p=mix))] if len(names) > 1 else names[0]
-            features, labels = batches[name].next_batch(tokenizer)
-            features, labels = features.to(dev_device), labels.to(dev_device)
+            inputs, targets = batches[name].next_batch()
+            inputs = {k: v.to(dev_device) for k, v in inputs.items()}
+            targets = {k: v.to(dev_device) for k, v in targets.items()}
             with torch.autocast(dev_device.type, dtype=torch.bfloat16, enabled=dev_device.type == "cuda"):
-                logits = models[name](**features).logits
-            loss = loss_fn(logits.float(), labels) / hp.grad_accum_steps
+                loss = heads[name].loss(models[name], inputs, targets, hp.label_smoothing) / hp.grad_accum_steps
             loss.backward()
             running += loss.item()
         torch.nn.utils.clip_grad_norm_(list(params), hp.max_grad_norm)
@@ -97,33 +117,35 @@ def run(ctx) -> dict[str, pa.Table]:
         optimizer.zero_grad(set_to_none=True)
         end_of_epoch = step % steps_per_epoch == 0 or step == total
         if step % hp.log_every == 0 or end_of_epoch:
-            dev_acc = _dev_accuracy(models, tokenizer, dev_enc, dev, ctx.spec.predict.batch_size) if end_of_epoch else None
-            steps.append({"run_key": cell.key, "step": step, "loss": running / min(step % hp.log_every or hp.log_every, step),
-                          "learning_rate": schedule.get_last_lr()[0], "dev_accuracy": dev_acc})
-            running = 0.0
+            score = None
+            if end_of_epoch and dev:
+                score = _dev_score(models, heads, tokenizer, dev, dev_features, ctx.spec.predict.batch_size)
+                if best is None or score > best[0]:  # ties keep the earlier checkpoint
+                    _save(models[names[0]], encoder, p["phase"], tokenizer, tmp)
+                    best = (score, step)
+            # the mean loss over the optimizer steps since the previous row
+            steps.append({"run_key": cell.key, "step": step, "loss": running / (step - logged),
+                          "learning_rate": schedule.get_last_lr()[0], "dev_accuracy": score if classification else None,
+                          "dev_score": score})
+            running, logged = 0.0, step
             for model in models.values():
                 model.train()
     if not all(math.isfinite(s["loss"]) for s in steps):
+        shutil.rmtree(tmp, ignore_errors=True)
         raise UserError("training diverged (non-finite loss); lower the learning rate")
 
-    # -- save: phase 2 keeps the encoder only, phase 3 the whole classifier --
-    first = models[names[0]]
-    checkpoint = ctx.store.artifacts / "runs" / cell.key
-    tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (first.base_model if p["phase"] == "intermediate" else first).save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    # -- save: phase 2 keeps the encoder only, phase 3 the whole model; the best dev checkpoint if any --
+    if best is None:
+        _save(models[names[0]], encoder, p["phase"], tokenizer, tmp)
     shutil.rmtree(checkpoint, ignore_errors=True)  # left by an attempt killed before its row was written
     os.replace(tmp, checkpoint)
 
-    final_dev = next((s["dev_accuracy"] for s in reversed(steps) if s["dev_accuracy"] is not None), None)
-    run_row = TrainingRun(
-        key=cell.key, phase=p["phase"], base_model=p["base_model"], intermediate=p["intermediate"],
-        task=p["task"], seed=p["seed"], parent_key=cell.parents.get("intermediate"), hparams=p["hparams"],
-        code_version=p["kind_version"], task_versions=p["task_versions"], status="done",
-        checkpoint_path=str(checkpoint.relative_to(ctx.store.artifacts)), checkpoint_sha256=base_models.weights_hash(checkpoint),
-        wall_seconds=time.perf_counter() - t0, steps=total, train_examples=int(sizes.sum()), dev_accuracy=final_dev,
-    )
+    dev_score, selected = best if best is not None else (None, total)
+    run_row = _run_row(ctx, checkpoint=str(checkpoint.relative_to(ctx.store.artifacts)),
+                       sha256=base_models.weights_hash(checkpoint), t0=t0, steps=total,
+                       train_examples=sum(len(d) for d in data.values()),
+                       dev_metric=_metric_name(heads, dev) if dev else None, dev_score=dev_score,
+                       dev_accuracy=dev_score if classification else None, selected_step=selected)
     return {
         "pretrained_model": model_rows([base_row]),
         "training_run": model_rows([run_row]),
@@ -131,9 +153,54 @@ def run(ctx) -> dict[str, pa.Table]:
     }
 
 
-def _examples(ctx, role: str) -> dict[str, list]:
-    table = ctx.fetch("SELECT text_a, text_b, label FROM example WHERE cell_key = ? ORDER BY idx", [ctx.cell.parents[role]])
-    return {name: table.column(name).to_pylist() for name in ("text_a", "text_b", "label")}
+def _untrained_run(ctx, tasks, base_path, base_row, parent, t0) -> dict[str, pa.Table]:
+    """A retrieval target: no training data, so the run is its start encoder (XTREME evaluates it as is)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    cell, p = ctx.cell, ctx.cell.params
+    if p["phase"] != "target" or len(tasks) > 1:
+        raise UserError(f"{', '.join(tasks)}: retrieval tasks are evaluated with the encoder as it is; "
+                        "they cannot be trained, in phase 2 or together with other tasks")
+    if parent is not None:  # the phase-2 encoder itself, not a copy
+        path, sha256 = parent["checkpoint_path"], parent["checkpoint_sha256"]
+    else:
+        _seed_everything(p["seed"])
+        checkpoint = ctx.store.artifacts / "runs" / cell.key
+        tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            encoder = AutoModel.from_pretrained(base_path)
+            tokenizer = AutoTokenizer.from_pretrained(base_path)
+        except OSError as err:
+            raise base_models.load_error(p["base_model"], err) from None
+        base_models.record_revision(base_row, encoder.config)
+        encoder.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(checkpoint, ignore_errors=True)
+        os.replace(tmp, checkpoint)
+        path, sha256 = str(checkpoint.relative_to(ctx.store.artifacts)), base_models.weights_hash(checkpoint)
+    run_row = _run_row(ctx, checkpoint=path, sha256=sha256, t0=t0, steps=0, train_examples=0, dev_metric=None,
+                       dev_score=None, dev_accuracy=None, selected_step=0)
+    return {"pretrained_model": model_rows([base_row]), "training_run": model_rows([run_row])}
+
+
+def _run_row(ctx, *, checkpoint, sha256, t0, steps, train_examples, dev_metric, dev_score, dev_accuracy,
+             selected_step) -> TrainingRun:
+    cell, p = ctx.cell, ctx.cell.params
+    return TrainingRun(
+        key=cell.key, phase=p["phase"], base_model=p["base_model"], intermediate=p["intermediate"],
+        task=p["task"], seed=p["seed"], parent_key=cell.parents.get("intermediate"), hparams=p["hparams"],
+        code_version=p["kind_version"], task_versions=p["task_versions"], status="done",
+        checkpoint_path=checkpoint, checkpoint_sha256=sha256, wall_seconds=time.perf_counter() - t0,
+        steps=steps, train_examples=train_examples, dev_accuracy=dev_accuracy,
+        dev_metric=dev_metric, dev_score=dev_score, selected_step=selected_step,
+    )
+
+
+def _examples(ctx, role: str) -> list[dict]:
+    table = ctx.fetch("SELECT text_a, text_b, label, fields FROM example WHERE cell_key = ? ORDER BY idx",
+                      [ctx.cell.parents[role]])
+    return example_dicts(table)
 
 
 def _seed_everything(seed: int) -> None:
@@ -146,12 +213,24 @@ def _seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def _share_encoder(heads: dict) -> dict:
-    """Point every task model at the first one's encoder, so one encoder trains under several heads."""
-    first = next(iter(heads.values()))
-    for model in list(heads.values())[1:]:
-        setattr(model, model.base_model_prefix, first.base_model)
-    return heads
+def _share_encoder(models: dict):
+    """Point every task model at one encoder, so it trains under every head; returns that encoder.
+
+    The first model's encoder, unless a head pools <s> through the encoder's pooler (multiple choice):
+    then the first encoder that has one, since the other heads ignore it.
+    """
+    with_pooler = [m for m in models.values() if getattr(m.base_model, "pooler", None) is not None]
+    encoder = (with_pooler or list(models.values()))[0].base_model
+    for model in models.values():
+        setattr(model, model.base_model_prefix, encoder)
+    return encoder
+
+
+def _save(model, encoder, phase: str, tokenizer, folder) -> None:
+    """Phase 2 keeps the shared encoder (its heads are discarded); phase 3 the whole model."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (encoder if phase == "intermediate" else model).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
 
 
 def _param_groups(params, models, weight_decay: float) -> list[dict]:
@@ -165,42 +244,44 @@ def _param_groups(params, models, weight_decay: float) -> list[dict]:
     ]
 
 
-def _dev_accuracy(models, tokenizer, dev_enc, dev, batch_size) -> float | None:
-    """English dev accuracy of the first task that has a dev set (the target, in phase 3)."""
-    for name, encodings in dev_enc.items():
-        logits = batched_logits(models[name], tokenizer, encodings, batch_size)
-        return float((logits.argmax(axis=1) == np.array(dev[name]["label"])).mean())
-    return None
+def _dev_score(models, heads, tokenizer, dev, dev_features, batch_size) -> float:
+    """English dev score: the task's METRIC, or the mean over the tasks that have a dev set."""
+    scores = [heads[name].dev_score(heads[name].predict(models[name], tokenizer, dev[name], dev_features[name], batch_size))
+              for name in dev]
+    return float(np.mean(scores))
+
+
+def _metric_name(heads, dev) -> str:
+    if len(dev) == 1:
+        return heads[next(iter(dev))].METRIC
+    return "mean(" + ", ".join(f"{name}:{heads[name].METRIC}" for name in dev) + ")"
 
 
 class _BatchStream:
-    """Endless length-grouped batches over one task's examples, reshuffled every pass.
+    """Endless length-grouped batches over one task's features, reshuffled every pass.
 
     Shuffle, cut into mega-batches of 50 batches, sort each by length, split, shuffle the batches:
     the grouping transformers' LengthGroupedSampler uses, so padding stays small but order stays random.
     """
 
-    def __init__(self, encodings: list[dict], labels: list[int], batch_size: int, rng: np.random.Generator):
-        self.encodings, self.labels, self.batch_size, self.rng = encodings, labels, batch_size, rng
+    def __init__(self, features: list[dict], head, tokenizer, batch_size: int, rng: np.random.Generator):
+        self.features, self.head, self.tokenizer, self.batch_size, self.rng = features, head, tokenizer, batch_size, rng
         self.queue: list[list[int]] = []
 
     def __len__(self) -> int:
-        return math.ceil(len(self.encodings) / self.batch_size)
+        return math.ceil(len(self.features) / self.batch_size)
 
     def _refill(self) -> None:
-        order = self.rng.permutation(len(self.encodings))
+        order = self.rng.permutation(len(self.features))
         mega = self.batch_size * 50
         batches = []
         for start in range(0, len(order), mega):
-            part = sorted(order[start:start + mega].tolist(), key=lambda i: len(self.encodings[i]["input_ids"]))
+            part = sorted(order[start:start + mega].tolist(), key=lambda i: feature_length(self.features[i]))
             batches += [part[k:k + self.batch_size] for k in range(0, len(part), self.batch_size)]
         self.queue = [batches[i] for i in self.rng.permutation(len(batches))]
 
-    def next_batch(self, tokenizer):
-        import torch
-
+    def next_batch(self):
+        """(model inputs, training targets) of the next batch, as the head collates them."""
         if not self.queue:
             self._refill()
-        idx = self.queue.pop()
-        features = tokenizer.pad([self.encodings[i] for i in idx], return_tensors="pt")
-        return features, torch.tensor([self.labels[i] for i in idx])
+        return self.head.collate(self.tokenizer, [self.features[i] for i in self.queue.pop()])

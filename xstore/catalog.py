@@ -1,121 +1,17 @@
-"""The task and attack catalogues: one entry per task or attack, the one place each is declared.
+"""The attack catalogue (one entry per attack), and the task catalogue's names re-exported.
 
-An entry says where its data comes from, its labels, languages and version. Bumping `version`
-changes the key of every cell that depends on the entry, so those cells are planned again.
+Tasks live in `xstore.tasks`. An entry's `version` is part of the key of every cell that uses it:
+bumping it makes those cells missing again.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import Callable, Optional
+from dataclasses import dataclass
 
 from xstore.errors import UserError
+from xstore.tasks import TASKS, TaskEntry, get_task
 
-
-@dataclass(frozen=True)
-class TaskEntry:
-    """One task: what it is, where its rows come from, and how to read them."""
-
-    name: str
-    version: int
-    role: str  # "intermediate", "target" or "both"
-    head: str  # "classification"
-    labels: tuple[str, ...]
-    text_fields: tuple[str, ...]  # one or two input fields, in model order
-    splits: dict[str, tuple[str, ...]]  # split -> languages that have it
-    source: str  # a sentence for `xstore tasks` and for error messages
-    reader: Callable[["TaskEntry", str, str, Optional[Path]], list[dict]] = field(repr=False)
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for langs in self.splits.values():
-            seen.update(dict.fromkeys(langs))
-        return tuple(seen)
-
-    def read(self, split: str, language: str, data_dir: Optional[Path] = None) -> list[dict]:
-        """Rows as dicts with idx, text_a, text_b and label (an index into `labels`)."""
-        if language not in self.splits.get(split, ()):
-            raise UserError(f"task {self.name!r} has no {split!r} split in language {language!r}")
-        return self.reader(self, split, language, data_dir)
-
-
-def _read_packaged_jsonl(entry: TaskEntry, split: str, language: str, data_dir: Optional[Path]) -> list[dict]:
-    """Read one of the demo's JSONL files shipped in `xstore/demo/` (or a copy in `data_dir`)."""
-    filename = f"{entry.name.replace('-', '_')}.jsonl"
-    if data_dir is not None:
-        path = Path(data_dir) / filename
-        if not path.is_file():
-            raise UserError(f"task {entry.name!r}: no file {path} (expected the JSONL layout of {filename})")
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = resources.files("xstore.demo").joinpath(filename).read_text(encoding="utf-8")
-    label_index = {label: i for i, label in enumerate(entry.labels)}
-    rows = []
-    required = ("split", "language", "index", "label", *entry.text_fields)
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        where = f"task {entry.name!r}: {filename} line {line_no}"
-        try:
-            record = json.loads(line)
-        except ValueError:
-            raise UserError(f"{where} is not valid JSON") from None
-        missing = [name for name in required if name not in record]
-        if missing:
-            raise UserError(f"{where} has no {missing[0]!r} field (each line needs {', '.join(required)})")
-        if record["split"] != split or record["language"] != language:
-            continue
-        fields = [record[name] for name in entry.text_fields]
-        if any(not isinstance(value, str) or not value.strip() for value in fields):
-            raise UserError(f"{where} has an empty text field")
-        if record["label"] not in label_index:
-            raise UserError(
-                f"{where} has unknown label {record['label']!r}; "
-                f"expected one of {', '.join(entry.labels)}"
-            )
-        rows.append({
-            "idx": record["index"],
-            "text_a": fields[0],
-            "text_b": fields[1] if len(fields) > 1 else None,
-            "label": label_index[record["label"]],
-        })
-    return rows
-
-
-_DEMO_LANGUAGES = ("en", "de", "fr", "es", "ru")
-
-TASKS: dict[str, TaskEntry] = {
-    entry.name: entry
-    for entry in [
-        # Templated NLI written for this project (examples/make_demo_data.py): English training data,
-        # dev and test parallel in five languages, so the zero-shot protocol runs end to end offline.
-        TaskEntry(
-            name="demo-nli",
-            version=1,
-            role="target",
-            head="classification",
-            labels=("entailment", "neutral", "contradiction"),
-            text_fields=("premise", "hypothesis"),
-            splits={"train": ("en",), "dev": _DEMO_LANGUAGES, "test": _DEMO_LANGUAGES},
-            source="shipped with xstore (xstore/demo/demo_nli.jsonl)",
-            reader=_read_packaged_jsonl,
-        ),
-        # Templated English sentiment, the demo's intermediate task (stands in for SST-2).
-        TaskEntry(
-            name="demo-sentiment",
-            version=1,
-            role="intermediate",
-            head="classification",
-            labels=("negative", "positive"),
-            text_fields=("text",),
-            splits={"train": ("en",), "dev": ("en",)},
-            source="shipped with xstore (xstore/demo/demo_sentiment.jsonl)",
-            reader=_read_packaged_jsonl,
-        ),
-    ]
-}
+__all__ = ["ATTACKS", "AttackEntry", "PROTOCOLS", "TASKS", "TaskEntry", "get_attack", "get_task"]
 
 
 # Whom an attack queries. model-independent: nobody, one perturbed set per input for every run;
@@ -211,14 +107,6 @@ ATTACKS: dict[str, AttackEntry] = {
         ),
     ]
 }
-
-
-def get_task(name: str) -> TaskEntry:
-    """The catalogue entry for `name`, or a UserError listing the known tasks."""
-    try:
-        return TASKS[name]
-    except KeyError:
-        raise UserError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
 
 
 def get_attack(name: str) -> AttackEntry:

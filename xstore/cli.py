@@ -190,14 +190,34 @@ def query(name: Optional[str] = typer.Argument(None, help="A named query from qu
 
 
 @app.command()
-def tasks():
-    """List the task catalogue: name, role, head, labels, languages, source and version."""
-    from xstore.catalog import TASKS
+def tasks(
+    name: Optional[str] = typer.Argument(None, help="Show one task in full: labels, splits, hub source, local layout."),
+    role: Optional[str] = typer.Option(None, help="Only tasks of this role: intermediate or target."),
+):
+    """List the task catalogue: name, role, head kind, languages, source and version."""
+    from xstore.catalog import TASKS, get_task
 
-    table = Table("task", "version", "role", "head", "labels", "languages", "source")
+    if name is not None:
+        t = get_task(name)
+        table = Table("field", "value", show_header=False)
+        splits = "; ".join(f"{split}: {' '.join(langs)}" for split, langs in t.splits.items())
+        for field, value in [("task", t.name), ("version", str(t.version)), ("role", t.role), ("head", t.head),
+                             ("labels", ", ".join(t.labels) or "-"), ("text fields", ", ".join(t.text_fields)),
+                             ("splits", splits), ("max length", str(t.max_length)), ("source", t.source),
+                             ("hub", t.hub or "none: local files only"), ("local layout", t.layout or "-")]:
+            table.add_row(field, value)
+        out.print(table)
+        return
+    if role is not None and role not in ("intermediate", "target"):
+        raise UserError(f"--role: expected intermediate or target, got {role!r}")
+    table = Table("task", "role", "head", "languages", "source", "version")
     for t in TASKS.values():
-        table.add_row(t.name, str(t.version), t.role, t.head, ", ".join(t.labels), " ".join(t.languages), t.source)
+        if role is None or t.role in (role, "both"):
+            langs = t.languages
+            shown = " ".join(langs) if len(langs) <= 8 else f"{len(langs)}: {' '.join(langs[:6])} ..."
+            table.add_row(t.name, t.role, t.head, shown, t.source, str(t.version))
     out.print(table)
+    out.print("`xstore tasks NAME` shows one task's labels, splits, hub source and local-file layout.")
 
 
 @app.command()
@@ -309,7 +329,8 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         from xstore.spec import intermediate_name, load_spec
 
         spec = load_spec(target)
-        languages, settings = spec.grid.languages, [intermediate_name(s) for s in spec.grid.intermediate]
+        languages = None if spec.grid.languages == "all" else spec.grid.languages
+        settings = [intermediate_name(s) for s in spec.grid.intermediate]
     if table is not None:
         from xstore import tables
 

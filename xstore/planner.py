@@ -6,15 +6,16 @@ anywhere upstream gives new keys downstream, and a stored cell is never computed
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 from dataclasses import dataclass
 from typing import Iterable
-
-import functools
 
 import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
-from xstore.keys import KeyPrefix, content_key
+from xstore.keys import KeyPrefix, KeyTemplate, Slot, content_key
 from xstore.spec import Spec, intermediate_name
 
 
@@ -30,8 +31,8 @@ class Kind:
 # In dependency order: a cell's parents are always of an earlier kind.
 KINDS: tuple[Kind, ...] = (
     Kind("load", 1, "xstore.runners.load:run"),
-    Kind("train_intermediate", 1, "xstore.runners.train:run"),
-    Kind("train_target", 1, "xstore.runners.train:run"),
+    Kind("train_intermediate", 2, "xstore.runners.train:run"),  # 2: model selection on English dev
+    Kind("train_target", 2, "xstore.runners.train:run"),  # 2: model selection on English dev
     Kind("predict_clean", 1, "xstore.runners.predict:run"),
     Kind("perturb", 1, "xstore.runners.perturb:run"),
     Kind("predict_perturbed", 1, "xstore.runners.predict:run"),
@@ -41,14 +42,24 @@ KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 KIND_ORDER = {kind.name: i for i, kind in enumerate(KINDS)}
 
 
-@dataclass(frozen=True)
 class CellSpec:
-    """A declared cell: what to compute (params) and the keys of the cells it reads (parents)."""
+    """A declared cell: what to compute (params) and the keys of the cells it reads (parents).
 
-    key: str
-    kind: str
-    params: dict
-    parents: dict  # role -> parent key
+    A plain class with slots rather than a frozen dataclass: a 100,000-cell grid creates one per cell,
+    and the frozen dataclass's __init__ costs three times as much.
+    """
+
+    __slots__ = ("key", "kind", "params", "parents")
+
+    def __init__(self, key: str, kind: str, params: dict, parents: dict) -> None:
+        self.key, self.kind, self.params, self.parents = key, kind, params, parents
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CellSpec) and (self.key, self.kind, self.params, self.parents) == (
+            other.key, other.kind, other.params, other.parents)
+
+    def __repr__(self) -> str:
+        return f"CellSpec(key={self.key!r}, kind={self.kind!r}, params={self.params!r}, parents={self.parents!r})"
 
     def describe(self) -> str:
         p = self.params
@@ -77,16 +88,71 @@ class _Declared:
     def __init__(self, spec: Spec) -> None:
         self.cells: dict[str, CellSpec] = {}
         self.hparams = {"intermediate": spec.train.intermediate.model_dump(), "target": spec.train.target.model_dump()}
+        # Cells that differ only in their seed and parent keys share a KeyTemplate: encoded once, not per cell.
+        self.templates: dict[tuple, tuple[KeyTemplate, str, dict, dict]] = {}
         self.attacks = {a: (get_attack(a), spec.attack_protocol(a), spec.attack_params(a))
                         for a in spec.grid.attacks if a != "none"}
         self.shared: dict[tuple, str] = {}
+        self.layouts: dict[str, list[tuple]] = {}
+
+    @functools.lru_cache(maxsize=None)
+    def predict_head(self, kind: str, split: str, language: str, attack: str) -> tuple[str, dict]:
+        """The key text (KeyPrefix.head) and own params of predict cells of one kind, split, language and attack."""
+        version = KIND_BY_NAME[kind].version
+        own = {"split": split, "language": language, "attack": attack, "kind_version": version}
+        return KeyPrefix.head(kind, version, split, language, attack), own
+
+    def prediction_layout(self, spec: Spec, load, target: str) -> list[tuple]:
+        """Per evaluated split and language of `target`: its examples' load key, the clean prediction's key
+        head and params, and the same for each attack. The same for every run of the target: built once."""
+        if target not in self.layouts:
+            attacks = [attack for attack in spec.grid.attacks if attack != "none"]
+            self.layouts[target] = [
+                (split, language, load(target, split, language), *self.predict_head("predict_clean", split, language, "none"),
+                 [(attack, *self.predict_head("predict_perturbed", split, language, attack)) for attack in attacks])
+                for split in spec.predict.eval_splits for language in spec.languages_for(target, split)
+            ]
+        return self.layouts[target]
 
     def add(self, cell: CellSpec) -> CellSpec:
         return self.cells.setdefault(cell.key, cell)
 
+    def template(self, name: tuple, kind: str, params: dict, parents: dict) -> tuple:
+        """A key template for cells of `kind` with these params (plus a seed) and parents (some of them slots)."""
+        params = {**params, "seed": Slot("seed"), "kind_version": KIND_BY_NAME[kind].version}
+        self.templates[name] = entry = (KeyTemplate(kind, params, parents), kind, params, parents)
+        return entry
+
+    def add_from(self, template: tuple, values: dict, parent_values: dict) -> str:
+        """Add the cell of `template` with these param and parent values; returns its key."""
+        keys, kind, params, parents = template
+        key = keys.key(**values, **parent_values)
+        if key not in self.cells:
+            self.cells[key] = CellSpec(key, kind, {**params, **values}, {**parents, **parent_values})
+        return key
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector. Declaring and planning allocate a few objects per cell and free
+    none of them, so the collector would walk the growing heap again and again for nothing: a fifth of
+    the time at 100,000 cells. The objects hold no reference cycles; reference counting frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
 
 def declare(spec: Spec) -> list[CellSpec]:
     """Every cell the spec declares, in dependency order."""
+    with _no_cyclic_gc():
+        return _declare(spec)
+
+
+def _declare(spec: Spec) -> list[CellSpec]:
     grid, out = spec.grid, _Declared(spec)
 
     @_memoized
@@ -107,35 +173,42 @@ def declare(spec: Spec) -> list[CellSpec]:
 def _declare_intermediate(spec, out, load, base, setting, seed) -> str | None:
     if setting == "none":
         return None
-    tasks = [setting] if isinstance(setting, str) else list(setting)
-    parents = {}
-    for name in tasks:
-        parents[f"train:{name}"] = load(name, "train", "en")
-        if "en" in get_task(name).splits.get("dev", ()):
-            parents[f"dev:{name}"] = load(name, "dev", "en")
-    params = {
-        "phase": "intermediate", "base_model": base, "intermediate": intermediate_name(setting),
-        "task": intermediate_name(setting), "tasks": tasks, "seed": seed,
-        "hparams": out.hparams["intermediate"],
-        "task_versions": {name: get_task(name).version for name in tasks},
-    }
-    return out.add(_cell("train_intermediate", params, parents)).key
+    name = intermediate_name(setting)
+    template = out.templates.get(("train_intermediate", base, name))
+    if template is None:  # what every seed's cell shares, encoded once
+        tasks = [setting] if isinstance(setting, str) else list(setting)
+        parents = {}
+        for task in tasks:
+            parents[f"train:{task}"] = load(task, "train", "en")
+            if "en" in get_task(task).splits.get("dev", ()):
+                parents[f"dev:{task}"] = load(task, "dev", "en")
+        params = {
+            "phase": "intermediate", "base_model": base, "intermediate": name, "task": name, "tasks": tasks,
+            "hparams": out.hparams["intermediate"], "task_versions": {task: get_task(task).version for task in tasks},
+        }
+        template = out.template(("train_intermediate", base, name), "train_intermediate", params, parents)
+    return out.add_from(template, {"seed": seed}, {})
 
 
 def _declare_run(spec, out, load, base, setting, inter_key, target, seed) -> str:
     """The train_target cell of one run (phase 3); returns its key."""
-    task = get_task(target)
-    parents = {f"train:{target}": load(target, "train", "en")}
-    if "en" in task.splits.get("dev", ()):
-        parents[f"dev:{target}"] = load(target, "dev", "en")
-    if inter_key:
-        parents["intermediate"] = inter_key
-    params = {
-        "phase": "target", "base_model": base, "intermediate": intermediate_name(setting),
-        "task": target, "tasks": [target], "seed": seed, "hparams": out.hparams["target"],
-        "task_versions": {target: task.version},
-    }
-    return out.add(_cell("train_target", params, parents)).key
+    name = intermediate_name(setting)
+    template = out.templates.get(("train_target", base, name, target))
+    if template is None:  # what every seed's cell shares, encoded once
+        task = get_task(target)
+        parents = {}
+        if task.head != "retrieval":  # retrieval targets have no training data: the encoder is used as it is
+            parents[f"train:{target}"] = load(target, "train", "en")
+            if "en" in task.splits.get("dev", ()):
+                parents[f"dev:{target}"] = load(target, "dev", "en")
+        if setting != "none":
+            parents["intermediate"] = Slot("intermediate")
+        params = {
+            "phase": "target", "base_model": base, "intermediate": name, "task": target, "tasks": [target],
+            "hparams": out.hparams["target"], "task_versions": {target: task.version},
+        }
+        template = out.template(("train_target", base, name, target), "train_target", params, parents)
+    return out.add_from(template, {"seed": seed}, {"intermediate": inter_key} if inter_key else {})
 
 
 def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language) -> str:
@@ -159,7 +232,7 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
             ref_seed = seed if protocol["reference_seed"] is None else protocol["reference_seed"]
             ref_inter = _declare_intermediate(spec, out, load, base, setting, ref_seed)
             victim = _declare_run(spec, out, load, base, setting, ref_inter, target, ref_seed)
-        params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length}
+        params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length or get_task(target).max_length}
         parents["victim"] = victim
     key = out.add(_cell("perturb", params, parents)).key
     if protocol["protocol"] == "model-independent":
@@ -171,38 +244,51 @@ def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> 
     grid = spec.grid
     run = _declare_run(spec, out, load, base, setting, inter_key, target, seed)
     common = {"base_model": base, "intermediate": intermediate_name(setting), "seed": seed, "task": target}
-    shared = {**common, "max_length": spec.predict.max_length}
-    # Most cells of a grid are predictions, and a run's predictions share all but a few parameters.
+    shared = {**common, "max_length": spec.predict.max_length or get_task(target).max_length}
+    # Most cells of a grid are predictions, and a run's predictions share all but a few parameters:
+    # the shared part is hashed once per run (KeyPrefix), each prediction adds its own fields.
     prefix = KeyPrefix("predict", shared, run)
+    cells, tail = out.cells, run + "\x1f"
 
     def predict(split: str, language: str, attack: str = "none", perturb_key: str | None = None) -> str:
-        kind = "predict_clean" if perturb_key is None else "predict_perturbed"
-        own = {"split": split, "language": language, "attack": attack, "kind_version": KIND_BY_NAME[kind].version}
-        parents = ({"run": run, "examples": load(target, split, language)} if perturb_key is None
-                   else {"run": run, "perturbations": perturb_key})
-        key = prefix.key(kind, own["kind_version"], split, language, attack, *parents.values())
-        if key not in out.cells:
-            out.cells[key] = CellSpec(key, kind, {**shared, **own}, parents)
+        if perturb_key is None:
+            kind, role, parent = "predict_clean", "examples", load(target, split, language)
+        else:
+            kind, role, parent = "predict_perturbed", "perturbations", perturb_key
+        head, own = out.predict_head(kind, split, language, attack)
+        key = prefix.key_from(head + tail, parent)
+        if key not in cells:
+            cells[key] = CellSpec(key, kind, {**shared, **own}, {"run": run, role: parent})
         return key
 
-    for split in spec.predict.eval_splits:
-        for language in grid.languages:
-            predict(split, language)
-            for attack in grid.attacks:
-                if attack == "none":
-                    continue
-                perturb = _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language)
-                predict(split, language, attack, perturb)
+    # The loop below is predict() inlined, over what is the same for every run of the target: it runs
+    # once per prediction cell of the grid.
+    for split, language, examples, head, own, attacks in out.prediction_layout(spec, load, target):
+        key = prefix.key_from(head + tail, examples)
+        if key not in cells:
+            cells[key] = CellSpec(key, "predict_clean", {**shared, **own}, {"run": run, "examples": examples})
+        for attack, perturbed_head, perturbed_own in attacks:
+            perturb = _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language)
+            key = prefix.key_from(perturbed_head + tail, perturb)
+            if key not in cells:
+                cells[key] = CellSpec(key, "predict_perturbed", {**shared, **perturbed_own},
+                                      {"run": run, "perturbations": perturb})
     for method in grid.calibration:
         if method == "none":
             continue
         # Zero-shot transfer has no target-language labels: fit on English dev only. The oracle fits on each
         # language's own dev set, which zero-shot transfer never has: an upper bound, not a method.
-        fit_languages = grid.languages if method == "temperature-oracle" else ["en"]
+        evaluated = {lang for split in spec.predict.eval_splits for lang in spec.languages_for(target, split)}
+        fit_languages = sorted(evaluated) if method == "temperature-oracle" else ["en"]
         for fit_language in fit_languages:
             fit_on = predict("dev", fit_language)
-            params = {**common, "method": method, "fit_split": "dev", "fit_language": fit_language}
-            out.add(_cell("fit_calibration", params, {"run": run, "predictions": fit_on}))
+            template = out.templates.get(("fit_calibration", base, common["intermediate"], target, method, fit_language))
+            if template is None:
+                params = {**common, "method": method, "fit_split": "dev", "fit_language": fit_language}
+                del params["seed"]
+                template = out.template(("fit_calibration", base, common["intermediate"], target, method, fit_language),
+                                        "fit_calibration", params, {"run": Slot("run"), "predictions": Slot("predictions")})
+            out.add_from(template, {"seed": seed}, {"run": run, "predictions": fit_on})
 
 
 # -- comparing with the database -----------------------------------------------------------------
@@ -240,6 +326,11 @@ class Plan:
 
 def plan(con, cells: list[CellSpec]) -> Plan:
     """Split declared cells into done, failed and missing with one anti-join against `cell`."""
+    with _no_cyclic_gc():
+        return _plan(con, cells)
+
+
+def _plan(con, cells: list[CellSpec]) -> Plan:
     con.register("declared", declared_table(cells))
     try:
         missing = con.execute(

@@ -62,6 +62,7 @@ class PretrainedModel(SQLModel, table=True):
     path: str  # where the weights were read from
     weights_sha256: str
     config: dict = Field(sa_column=Column(JSON, nullable=False))
+    revision: str = ""  # hub commit of a hub model ("" for local and built-in models)
 
 
 class Task(SQLModel, table=True):
@@ -71,7 +72,7 @@ class Task(SQLModel, table=True):
     name: str = Field(primary_key=True)
     version: int = Field(primary_key=True)
     role: str  # intermediate, target or both
-    head: str  # classification (more head kinds arrive with the full catalogue)
+    head: str  # classification, multiple_choice, tagging, span or retrieval
     labels: list = Field(sa_column=Column(JSON, nullable=False))
     text_fields: list = Field(sa_column=Column(JSON, nullable=False))
     languages: list = Field(sa_column=Column(JSON, nullable=False))
@@ -90,7 +91,26 @@ class Example(SQLModel, table=True):
     idx: int  # position in the source file or dataset
     text_a: str
     text_b: Optional[str] = None
-    label: int  # index into task.labels
+    label: int  # index into task.labels; -1 where the answer lives in `fields` (tagging, span, retrieval)
+    # The head-specific structure (see xstore.tasks): {"choices": [...]}, {"tokens": [...], "tags": [...]}
+    # or {"answers": [{"text", "start"}]}; NULL for sentence classification.
+    fields: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class DataSource(SQLModel, table=True):
+    """Where one `load` cell read its rows: every stored example traces back to exact inputs."""
+
+    __tablename__ = "data_source"
+    cell_key: str = Field(primary_key=True)
+    task: str
+    task_version: int
+    split: str
+    language: str
+    origin: str  # hub, local or packaged
+    location: str  # hub dataset id and config, or the file(s) read
+    revision: str  # hub commit of the dataset, "" when not from the hub
+    fingerprint: str  # sha256 of the files read, or the datasets fingerprint
+    n_rows: int
 
 
 class TrainingRun(SQLModel, table=True):
@@ -114,6 +134,11 @@ class TrainingRun(SQLModel, table=True):
     steps: int
     train_examples: int
     dev_accuracy: Optional[float] = Field(default=None, sa_type=Double)
+    # Model selection on English dev: the metric (accuracy, token_accuracy, f1...), the selected
+    # checkpoint's score, and the optimizer step it was taken at.
+    dev_metric: Optional[str] = None
+    dev_score: Optional[float] = Field(default=None, sa_type=Double)
+    selected_step: Optional[int] = None
 
 
 class TrainingStep(SQLModel, table=True):
@@ -125,6 +150,7 @@ class TrainingStep(SQLModel, table=True):
     loss: float = Field(sa_type=Double)
     learning_rate: float = Field(sa_type=Double)
     dev_accuracy: Optional[float] = Field(default=None, sa_type=Double)
+    dev_score: Optional[float] = Field(default=None, sa_type=Double)  # the run's dev_metric at this step
 
 
 class Perturbation(SQLModel, table=True):
@@ -168,6 +194,23 @@ class Prediction(SQLModel, table=True):
     logits: list = Field(sa_column=Column(ARRAY(Float), nullable=False))
     pred_label: int
     confidence: float = Field(sa_type=Double)  # max softmax probability at temperature 1
+    unit: int = 0  # the scored unit: word index for token tagging, 0 for other heads
+
+
+class SpanAnswer(SQLModel, table=True):
+    """A span-extraction answer: the text predicted for one question and its scores against the gold."""
+
+    __tablename__ = "span_answer"
+    cell_key: str = Field(primary_key=True)
+    example_id: str = Field(primary_key=True)
+    run_key: str
+    language: str
+    answer: str
+    answer_start: int  # character offset in the context
+    gold: list = Field(sa_column=Column(JSON, nullable=False))  # the gold answer texts
+    candidates: list = Field(sa_column=Column(JSON, nullable=False))  # n-best texts, in prediction.logits order
+    exact_match: float = Field(sa_type=Double)  # SQuAD v1.1 exact match, 0 or 1
+    f1: float = Field(sa_type=Double)  # SQuAD v1.1 token F1, max over gold answers
 
 
 class CalibrationFit(SQLModel, table=True):
@@ -193,5 +236,7 @@ CELL_TABLES: dict[str, str] = {
     "training_run": "key",
     "perturbation": "cell_key",
     "prediction": "cell_key",
+    "span_answer": "cell_key",
+    "data_source": "cell_key",
     "calibration_fit": "key",
 }

@@ -6,10 +6,11 @@ Validated with pydantic; every mistake becomes one UserError naming the file, th
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 import re
 import tomllib
 from pathlib import Path
-from typing import Optional, Union
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -39,18 +40,21 @@ class TrainSettings(_Strict):
 
     # jiant's XTREME run scripts, which Phang et al. 2020 used: --learning_rate 1e-5.
     learning_rate: float = Field(1e-5, gt=0)
-    # jiant's XTREME run configs: --train_batch_size 4 --gradient_accumulation_steps 8 (effective 32).
+    # jiant's XTREME run configs: --train_batch_size 4 --gradient_accumulation_steps 8 (effective 32);
+    # unset means the task's own (4 for question answering, see TaskEntry.train_defaults), else 8.
     batch_size: int = Field(4, ge=1)
-    grad_accum_steps: int = Field(8, ge=1)
-    # jiant's XTREME run configs train XNLI and PAWS-X for 2 epochs.
-    epochs: float = Field(2.0, gt=0)
+    grad_accum_steps: Optional[int] = Field(None, ge=1)
+    # Unset means the task's own number of epochs (jiant's XTREME run configs: XNLI and QA 2, PAWS-X 5,
+    # POS and NER 10), else 2, which the intermediate tasks use.
+    epochs: Optional[float] = Field(None, gt=0)
     # Optional cap on optimizer steps (after epochs), for quick runs; None means no cap.
     max_steps: Optional[int] = Field(None, ge=1)
     # RoBERTa's GLUE fine-tuning recipe (Liu et al. 2019, Table 10): 6% linear warmup, weight decay 0.1.
     warmup_ratio: float = Field(0.06, ge=0, lt=1)
     weight_decay: float = Field(0.1, ge=0)
-    # XTREME's reference scripts (Hu et al. 2020) truncate XNLI and PAWS-X inputs to 128 tokens.
-    max_length: int = Field(128, ge=8)
+    # Maximum input length in tokens; unset means each task's own (xstore.tasks: XTREME's reference scripts,
+    # Hu et al. 2020, use 128 for sentence and tagging tasks and 384 for question answering).
+    max_length: Optional[int] = Field(None, ge=8)
     # Gradient clipping at 1.0, the transformers Trainer default.
     max_grad_norm: float = Field(1.0, gt=0)
     # Label smoothing (Szegedy et al. 2016, section 7; it improves calibration, Mueller et al. 2019). 0.0 is
@@ -59,6 +63,26 @@ class TrainSettings(_Strict):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     # How often a loss row is written to training_step (optimizer steps).
     log_every: int = Field(10, ge=1)
+
+
+    def for_task(self, task) -> "TrainSettings":
+        """These settings with every unset value filled from the task's catalogue entry, then the fallbacks.
+
+        For a multitask phase pass None: epochs and accumulation take the fallbacks, and max_length stays
+        unset when the spec leaves it so, for each task's own length to apply.
+        """
+        values = self.model_dump()
+        defaults = task.train_defaults if task is not None else {}
+        for name, fallback in _TRAIN_FALLBACKS.items():
+            if values[name] is None:
+                values[name] = type(fallback)(defaults.get(name, fallback))
+        if values["max_length"] is None and task is not None:
+            values["max_length"] = task.max_length
+        return TrainSettings(**values)
+
+
+# Used when neither the spec nor the task sets a value: jiant's XTREME settings for XNLI.
+_TRAIN_FALLBACKS = {"epochs": 2.0, "grad_accum_steps": 8}
 
 
 class PhaseSettings(_Strict):
@@ -70,7 +94,8 @@ class PredictSettings(_Strict):
     # Splits evaluated zero-shot in every declared language.
     eval_splits: list[str] = ["test"]
     batch_size: int = Field(64, ge=1)
-    max_length: int = Field(128, ge=8)
+    # Unset: each task's own maximum length (128, or 384 for question answering), as in training.
+    max_length: Optional[int] = Field(None, ge=8)
 
 
 class Grid(_Strict):
@@ -78,7 +103,9 @@ class Grid(_Strict):
     # Each entry: "none", one task name, or a list of task names trained together (multitask).
     intermediate: list[Union[str, list[str]]] = Field(min_length=1)
     targets: list[str] = Field(min_length=1)
-    languages: list[str] = Field(min_length=1)
+    # Evaluation languages: a list (each target is evaluated in those of them it has), or "all" (every
+    # language of each target's evaluation splits).
+    languages: Union[Literal["all"], list[str]] = Field(min_length=1)
     seeds: list[int] = Field(min_length=1)
     attacks: list[str] = ["none"]
     calibration: list[str] = ["none"]
@@ -86,8 +113,10 @@ class Grid(_Strict):
     @field_validator("base_models", "targets", "languages", "attacks", "calibration", "seeds", "intermediate")
     @classmethod
     def _no_duplicates(cls, values):
-        seen = [repr(v) for v in values]
-        dupes = sorted({v for v in seen if seen.count(v) > 1})
+        if isinstance(values, str):
+            return values
+        seen = Counter(repr(v) for v in values)
+        dupes = sorted(v for v, n in seen.items() if n > 1)
         if dupes:
             raise ValueError(f"duplicate entries {', '.join(dupes)}")
         return values
@@ -116,6 +145,13 @@ class Spec(_Strict):
             return None
         base = self.path.parent if self.path else Path.cwd()
         return (base / self.data[task]).resolve()
+
+    def languages_for(self, task: str, split: str) -> list[str]:
+        """The languages `task` is evaluated in on `split`: the grid's languages that the split has."""
+        have = get_task(task).splits.get(split, ())
+        if self.grid.languages == "all":
+            return list(have)
+        return [language for language in self.grid.languages if language in have]
 
     def attack_params(self, name: str) -> dict:
         """The attack's budget and seed: catalogue defaults overridden by [attacks.NAME], typed as the defaults."""
@@ -218,11 +254,24 @@ def _check_names(spec: Spec, path: Path) -> None:
         task = get_task(name)
         if task.role == "intermediate":
             _fail(path, "grid.targets", f"task {name!r} is an intermediate task only")
+        if task.head != "retrieval" and "en" not in task.splits.get("train", ()):
+            _fail(path, "grid.targets", f"task {name!r} has no English training split to fine-tune on")
         for split in spec.predict.eval_splits:
-            have = task.splits.get(split, ())
-            for lang in grid.languages:
-                if lang not in have:
-                    _fail(path, "grid.languages", f"language {lang!r} is not in {name!r} split {split!r} (it has: {', '.join(have) or 'no such split'})")
+            if split not in task.splits:
+                _fail(path, "predict.eval_splits", f"task {name!r} has no {split!r} split (it has: {', '.join(task.splits)})")
+    listed = [] if grid.languages == "all" else grid.languages
+    for lang in listed:
+        for split in spec.predict.eval_splits:
+            if not any(lang in get_task(name).splits.get(split, ()) for name in grid.targets):
+                name = grid.targets[0]
+                have = ", ".join(get_task(name).splits.get(split, ()))
+                where = f"{name!r} split {split!r} (it has: {have})" if len(grid.targets) == 1 else \
+                    f"the {split!r} split of any target ({', '.join(grid.targets)})"
+                _fail(path, "grid.languages", f"language {lang!r} is not in {where}")
+    structured = [name for name in grid.targets if get_task(name).head != "classification"]
+    if structured and any(name != "none" for name in grid.attacks):
+        _fail(path, "grid.attacks", f"attacks perturb sentence-classification inputs; target {structured[0]!r} is a "
+              f"{get_task(structured[0]).head} task (declare it in a spec of its own with attacks = [\"none\"])")
     for name in grid.attacks:
         if name != "none" and name not in ATTACKS:
             known = ["none", *sorted(ATTACKS)]
@@ -241,7 +290,7 @@ def _check_names(spec: Spec, path: Path) -> None:
     if "temperature-oracle" in grid.calibration:
         for name in grid.targets:
             have = get_task(name).splits.get("dev", ())
-            for lang in grid.languages:
+            for lang in {lang for split in spec.predict.eval_splits for lang in spec.languages_for(name, split)}:
                 if lang not in have:
                     _fail(path, "grid.calibration", f"temperature-oracle fits on each language's dev data; {name!r} has "
                           f"no {lang!r} dev split (it has: {', '.join(have) or 'none'})")

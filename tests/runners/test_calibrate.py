@@ -35,3 +35,15 @@ def test_nll_matches_hand_computation():
     # p(label) = 0.75 and 0.5 -> mean(-log 0.75, -log 0.5)
     expected = (-np.log(0.75) - np.log(0.5)) / 2
     assert abs(nll(logits, np.array([0, 1]), 1.0) - expected) < 1e-7
+
+
+def test_ragged_span_rows_are_padded_and_rows_without_gold_left_out():
+    from xstore.runners.calibrate import fit_inputs
+
+    logits, labels = fit_inputs([[2.0, 1.0, 0.5], [3.0], [1.0, 0.0]], [1, 0, -1])
+    assert labels.tolist() == [1, 0]
+    assert logits.shape == (2, 3) and np.isneginf(logits[1, 1:]).all()
+    # the padded row has all its mass on its one candidate: p(label) = 1, so it adds nothing to the NLL
+    z = np.array([2.0, 1.0, 0.5])
+    expected = -(z[1] - np.log(np.exp(z).sum())) / 2
+    assert abs(nll(logits, labels, 1.0) - expected) < 1e-6

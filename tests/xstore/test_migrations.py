@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import xstore.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
 from xstore.db import Store, latest_version
 from xstore.errors import UserError
+from xstore.migrations import MIGRATIONS
 
 # How SQLAlchemy column types appear in DuckDB's information_schema.
 _DUCKDB_TYPE = {"INTEGER": "INTEGER", "VARCHAR": "VARCHAR", "AUTOSTRING": "VARCHAR", "DOUBLE": "DOUBLE",
@@ -31,11 +32,12 @@ def test_migrated_schema_matches_sqlmodel_classes(tmp_path):
 
 def test_new_database_records_every_migration(tmp_path):
     store = Store(tmp_path / "x.duckdb")
-    assert store.upgrade() == ["0001_initial", "0002_add_training_step"]
+    assert store.upgrade() == list(MIGRATIONS)
+    assert MIGRATIONS[:3] == ("0001_initial", "0002_add_training_step", "0003_structured_tasks")
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall() == [
-            (1, "0001_initial"), (2, "0002_add_training_step")]
-        assert store.check_version(con) == latest_version() == 2
+            (i, name) for i, name in enumerate(MIGRATIONS, start=1)]
+        assert store.check_version(con) == latest_version() == len(MIGRATIONS)
     assert store.upgrade() == []  # nothing pending
 
 
@@ -51,9 +53,9 @@ def test_database_from_migration_one_is_refused_then_upgraded(tmp_path):
         con.execute("INSERT INTO task VALUES ('t', 1, 'target', 'classification', '[]', '[]', '[]')")
     with pytest.raises(UserError, match="xstore db upgrade"):
         store.create_or_check()
-    assert store.upgrade() == ["0002_add_training_step"]
+    assert store.upgrade() == list(MIGRATIONS[1:])
     with store.connect(read_only=True) as con:
-        assert store.check_version(con) == 2
+        assert store.check_version(con) == len(MIGRATIONS)
         assert con.execute("SELECT count(*) FROM training_step").fetchone() == (0,)
         assert con.execute("SELECT name FROM task").fetchall() == [("t",)]
 
@@ -103,3 +105,16 @@ def test_foreign_duckdb_file(tmp_path):
     con.close()
     with pytest.raises(UserError, match="not an xstore database"):
         Store(path).create_or_check()
+
+
+def test_upgrade_to_structured_tasks_keeps_predictions_as_unit_zero(tmp_path):
+    store = Store(tmp_path / "v2.duckdb")
+    store.upgrade(target=2)
+    with store.connect() as con:
+        con.execute("INSERT INTO prediction VALUES ('c', 'e', NULL, 'r', 't', 'test', 'de', 'none', 1, [0.5, 1.5], 1, 0.73)")
+        con.execute("INSERT INTO pretrained_model VALUES ('m', 'local', '/m', 'abc', '{}')")
+    assert store.upgrade(target=3) == ["0003_structured_tasks"]
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT unit, label FROM prediction").fetchall() == [(0, 1)]
+        assert con.execute("SELECT revision FROM pretrained_model").fetchall() == [("",)]
+        assert con.execute("SELECT count(*) FROM span_answer").fetchone() == (0,)

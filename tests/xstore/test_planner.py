@@ -119,3 +119,71 @@ def test_failed_cells_are_counted_as_failed_and_missing(tmp_path, store):
     assert total["failed"] == 1 and total["missing"] >= 1
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT max(attempt) FROM failure").fetchone() == (2,)
+
+
+def _structured_catalogue(monkeypatch):
+    """Two made-up targets beside demo-nli: a retrieval task in de and fr, a tagging task in de and ru."""
+    nli = catalog.TASKS["demo-nli"]
+    retrieval = dataclasses.replace(nli, name="toy-retrieval", head="retrieval", labels=(),
+                                    splits={"test": ("de", "fr")})
+    tagging = dataclasses.replace(nli, name="toy-tagging", head="tagging", labels=("NOUN", "VERB"),
+                                  splits={"train": ("en",), "dev": ("en",), "test": ("de", "ru")})
+    for entry in (retrieval, tagging):
+        monkeypatch.setitem(catalog.TASKS, entry.name, entry)
+
+
+def _multi_target_spec(tmp_path, languages, attacks='["none"]'):
+    path = tmp_path / "multi.toml"
+    path.write_text(f"""
+[grid]
+base_models = ["builtin:tiny-xlmr"]
+intermediate = ["none", "demo-sentiment"]
+targets = ["demo-nli", "toy-retrieval", "toy-tagging"]
+languages = {languages}
+seeds = [1]
+attacks = {attacks}
+""")
+    return path
+
+
+def test_each_target_is_evaluated_in_the_listed_languages_it_has(tmp_path, monkeypatch):
+    _structured_catalogue(monkeypatch)
+    cells = declare(load_spec(_multi_target_spec(tmp_path, '["de", "fr", "ru"]')))
+    evaluated = {(c.params["task"], c.params["language"]) for c in cells if c.kind == "predict_clean"}
+    assert evaluated == {("demo-nli", "de"), ("demo-nli", "fr"), ("demo-nli", "ru"),
+                         ("toy-retrieval", "de"), ("toy-retrieval", "fr"), ("toy-tagging", "de"), ("toy-tagging", "ru")}
+    every = declare(load_spec(_multi_target_spec(tmp_path, '"all"')))
+    langs = {c.params["task"]: set() for c in every if c.kind == "predict_clean"}
+    for c in every:
+        if c.kind == "predict_clean":
+            langs[c.params["task"]].add(c.params["language"])
+    assert langs == {"demo-nli": {"en", "de", "fr", "es", "ru"}, "toy-retrieval": {"de", "fr"}, "toy-tagging": {"de", "ru"}}
+
+
+def test_a_language_no_target_has_is_refused(tmp_path, monkeypatch):
+    from xstore.errors import UserError
+
+    _structured_catalogue(monkeypatch)
+    with pytest.raises(UserError, match="language 'sw' is not in the 'test' split of any target"):
+        load_spec(_multi_target_spec(tmp_path, '["de", "sw"]'))
+
+
+def test_retrieval_targets_train_nothing_and_start_from_the_intermediate_encoder(tmp_path, monkeypatch):
+    _structured_catalogue(monkeypatch)
+    cells = declare(load_spec(_multi_target_spec(tmp_path, '"all"')))
+    runs = [c for c in cells if c.kind == "train_target" and c.params["task"] == "toy-retrieval"]
+    assert len(runs) == 2
+    by_setting = {c.params["intermediate"]: c for c in runs}
+    assert by_setting["none"].parents == {}
+    inter = next(c for c in cells if c.kind == "train_intermediate")
+    assert by_setting["demo-sentiment"].parents == {"intermediate": inter.key}
+    loads = {(c.params["task"], c.params["split"]) for c in cells if c.kind == "load"}
+    assert ("toy-retrieval", "train") not in loads and ("toy-tagging", "train") in loads
+
+
+def test_attacks_on_a_structured_target_are_refused(tmp_path, monkeypatch):
+    from xstore.errors import UserError
+
+    _structured_catalogue(monkeypatch)
+    with pytest.raises(UserError, match="'toy-retrieval' is a retrieval task"):
+        load_spec(_multi_target_spec(tmp_path, '"all"', attacks='["none", "charnoise"]'))

@@ -1,0 +1,42 @@
+"""Task heads: one module per head kind, each with the same few module-level functions.
+
+`train.py` and `predict.py` look a task's head up here (`HEADS[task.head]`) and call, on its module:
+
+- `TRAINED`: False for a head whose runs are not fine-tuned (retrieval uses the encoder as it is).
+- `METRIC`: the name of the English dev score used for model selection.
+- `model_class()`: the transformers Auto class to load (a fresh head on the encoder in phases 2 and 3).
+- `model_kwargs(task)`: extra `from_pretrained` arguments (the label count, where there is one).
+- `encode(tokenizer, examples, max_length)`: tokenized features, unpadded; an example is a dict with
+  text_a, text_b, label and fields (the row shape of `xstore.tasks`).
+- `collate(tokenizer, features)`: one padded batch as (model inputs, training targets), both dicts of tensors.
+- `loss(model, inputs, targets, label_smoothing)`: the training loss of one batch.
+- `predict(model, tokenizer, examples, features, batch_size)`: the scored rows, a dict of
+  `example` (index into `examples`), `unit`, `label` and `logits` (a 2-D array, or one 1-D array per row),
+  plus `span_answer` (one dict per example) for span extraction.
+- `dev_score(scored)`: the `METRIC` of `predict`'s output.
+
+Each module's docstring says how its confidence is defined, and where that definition comes from.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from xstore.errors import UserError
+
+# Head kind (xstore.tasks.HEADS) -> its module; the one place a head is registered.
+HEADS: dict[str, str] = {
+    "classification": "xstore.runners.heads.classification",
+    "multiple_choice": "xstore.runners.heads.multiple_choice",
+    "tagging": "xstore.runners.heads.tagging",
+    "span": "xstore.runners.heads.span",
+    "retrieval": "xstore.runners.heads.retrieval",
+}
+
+
+def head_module(head: str) -> ModuleType:
+    """The module of head kind `head`."""
+    if head not in HEADS:
+        raise UserError(f"no runner for head kind {head!r}; known: {', '.join(HEADS)}")
+    return importlib.import_module(HEADS[head])

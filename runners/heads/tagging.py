@@ -1,0 +1,104 @@
+"""Token tagging (CCG supertags; UD POS and PAN-X NER): one tag per word (AutoModelForTokenClassification).
+
+Words are split into sub-tokens; as in XTREME's run_tag.py (Hu et al. 2020) and BERT's NER set-up
+(Devlin et al. 2019, section 5.3), a word is represented by its FIRST sub-token: training labels sit on
+first sub-tokens only (-100, ignored by the loss, everywhere else), and a word's logits are those of its
+first sub-token.
+
+Prediction: one row per word (unit = the word's index in the sentence), label = its gold tag index.
+Confidence: the maximum of softmax over the tag logits of the word (Guo et al. 2017, per word).
+Words cut off by max_length, and words that yield no sub-token at all, get no row: the model never
+saw them, so they have no logits to calibrate (count them against the sentence's tokens in SQL if
+needed). The dev score for model selection is token accuracy over the scored words, for every tagging
+task (PAN-X's entity F1 is not used for selection).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xstore.errors import UserError
+from xstore.runners.heads._batches import forward_sorted, pad
+
+METRIC = "token_accuracy"
+TRAINED = True
+
+
+def model_class():
+    from transformers import AutoModelForTokenClassification
+
+    return AutoModelForTokenClassification
+
+
+def model_kwargs(task) -> dict:
+    """The tag count: the entry's labels.
+
+    Hook: CCG's supertag set is read from its data files; when xstore.tasks.tagging provides the
+    function that does so, call it here (with the task's data directory) for entries that declare no labels.
+    """
+    if not task.labels:
+        raise UserError(f"tagging task {task.name!r} declares no tag set (labels); cannot size its head")
+    return {"num_labels": len(task.labels)}
+
+
+def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
+    words = [(e.get("fields") or {}).get("tokens") for e in examples]
+    if any(not w for w in words):
+        raise UserError("a tagging example has no tokens in its fields")
+    enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+    features = []
+    for i, example in enumerate(examples):
+        tags = example["fields"]["tags"]
+        if len(tags) != len(words[i]):
+            raise UserError(f"a tagging example has {len(words[i])} tokens but {len(tags)} tags")
+        word_ids = enc.word_ids(i)
+        labels, positions, kept = [], [], []
+        for pos, word in enumerate(word_ids):
+            first = word is not None and (pos == 0 or word_ids[pos - 1] != word)
+            labels.append(tags[word] if first else -100)
+            if first:
+                positions.append(pos)
+                kept.append(word)
+        features.append({"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i],
+                         "labels": labels, "positions": positions, "words": kept})
+    return features
+
+
+def collate(tokenizer, features: list[dict]):
+    inputs = {"input_ids": pad([f["input_ids"] for f in features], tokenizer.pad_token_id),
+              "attention_mask": pad([f["attention_mask"] for f in features], 0)}
+    return inputs, {"labels": pad([f["labels"] for f in features], -100)}
+
+
+def loss(model, inputs: dict, targets: dict, label_smoothing: float):
+    import torch
+
+    logits = model(**inputs).logits.float()
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets["labels"].reshape(-1),
+                                             ignore_index=-100)
+
+
+def predict(model, tokenizer, examples: list[dict], features: list[dict], batch_size: int) -> dict:
+    """One row per scored word: the logits of its first sub-token."""
+    def take(outputs, inputs):
+        return list(outputs.logits.float().cpu().numpy())
+
+    per_feature = forward_sorted(model, features, batch_size, lambda fs: collate(tokenizer, fs), take)
+    example, unit, label, logits = [], [], [], []
+    for i, (f, token_logits) in enumerate(zip(features, per_feature)):
+        tags = examples[i]["fields"]["tags"]
+        example += [i] * len(f["words"])
+        unit += f["words"]
+        label += [tags[w] for w in f["words"]]
+        logits.append(token_logits[f["positions"]])
+    n_labels = model.config.num_labels
+    return {"example": np.array(example, dtype=np.int64), "unit": np.array(unit, dtype=np.int32),
+            "label": np.array(label, dtype=np.int32),
+            "logits": np.concatenate(logits) if logits else np.zeros((0, n_labels), np.float32)}
+
+
+def dev_score(scored: dict) -> float:
+    """Token accuracy: the share of scored words whose arg-max tag is the gold one."""
+    if len(scored["label"]) == 0:
+        return 0.0
+    return float((scored["logits"].argmax(axis=1) == scored["label"]).mean())

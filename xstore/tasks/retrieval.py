@@ -1,0 +1,5 @@
+"""Catalogue entries with the retrieval head (see xstore/tasks/__init__.py for the row shape)."""
+
+from __future__ import annotations
+
+ENTRIES: list = []
