@@ -204,14 +204,20 @@ def test_edits_are_the_ones_each_attack_makes(attacked):
 def test_attacks_repeat_exactly_and_follow_their_seed(victim, attack):
     from xstore.runners.attacks.victim import Victim
     from xstore.runners.perturb import attack_examples
+    from xstore.runners.predict import batched_logits, encode
 
     model, tokenizer, examples, tiny = victim
+    # eight inputs the victim gets right, so the attacks have something to attack (wrong ones are skipped)
+    logits = batched_logits(model, tokenizer, encode(tokenizer, [e["text_a"] for e in examples],
+                                                     [e["text_b"] for e in examples], 48), 64)
+    right = [e for e, pred in zip(examples, logits.argmax(axis=1)) if pred == e["label"]][:8]
+    assert len(right) == 8
 
     def run(seed):
         params = {**ATTACKS[attack].defaults, "query_budget": 10, "seed": seed}
         if attack == "bae":
             params["mlm"] = str(tiny)
-        return attack_examples(Victim(model, tokenizer, max_length=48, batch_size=64), ATTACKS[attack], examples[:8],
+        return attack_examples(Victim(model, tokenizer, max_length=48, batch_size=64), ATTACKS[attack], right,
                                "ru", params, ("premise", "hypothesis"))
 
     first = run(0)
