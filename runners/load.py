@@ -46,5 +46,5 @@ def run(ctx) -> dict[str, pa.Table]:
                         language=p["language"], origin=loaded.origin, location=loaded.location,
                         revision=loaded.revision, fingerprint=loaded.fingerprint, n_rows=len(rows))
     task_row = Task(name=task.name, version=task.version, role=task.role, head=task.head,
-                    labels=list(task.labels), text_fields=list(task.text_fields), languages=list(task.languages))
+                    labels=list(task.label_set(ctx.spec.data_dir(task.name))), text_fields=list(task.text_fields), languages=list(task.languages))
     return {"task": model_rows([task_row]), "example": examples, "data_source": model_rows([source])}

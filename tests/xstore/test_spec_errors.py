@@ -10,7 +10,7 @@ CASES = [
     (lambda s: s.replace("seeds = [1]", "seeds = [1]\nseed = 3"), "unknown key 'grid.seed'; did you mean 'seeds'?"),
     (lambda s: s.replace("[predict]", "[predict]\nbatchsize = 8"), "did you mean 'batch_size'?"),
     (lambda s: s.replace('targets = ["demo-nli"]', 'targets = ["demo-nly"]'), "unknown task 'demo-nly'; did you mean 'demo-nli'?"),
-    (lambda s: s.replace('"demo-sentiment"]', '"sst2"]'), "unknown task 'sst2'"),
+    (lambda s: s.replace('"demo-sentiment"]', '"sst3"]'), "unknown task 'sst3'; did you mean 'sst2'?"),
     (lambda s: s.replace('"charnoise"]', '"charnoize"]'), "unknown attack 'charnoize'; did you mean 'charnoise'?"),
     (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "sw"]'), "language 'sw' is not in 'demo-nli'"),
     (lambda s: s.replace("seeds = [1]", 'seeds = ["one"]'), "grid.seeds.0: Input should be a valid integer"),

@@ -74,6 +74,15 @@ class TaskEntry:
             seen.update(dict.fromkeys(langs))
         return tuple(seen)
 
+    def label_set(self, data_dir: Optional[Path] = None) -> tuple[str, ...]:
+        """The labels rows index into: `labels`, or for a tagging task that declares none (CCG) the tag
+        set of its data folder (xstore.tasks.tagging.tag_set)."""
+        if self.labels or self.head != "tagging":
+            return self.labels
+        from xstore.tasks.tagging import tag_set
+
+        return tag_set(self, data_dir)
+
     def read(self, split: str, language: str, data_dir: Optional[Path] = None) -> Loaded:
         """The rows of one split in one language (see the module docstring for their shape)."""
         if language not in self.splits.get(split, ()):

@@ -1,0 +1,50 @@
+"""The paper's grid (examples/phang2020.toml) and its one-GPU slice validate and declare what they say."""
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from xstore.planner import declare
+from xstore.spec import load_spec
+from xstore.tasks import get_task
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NINE = ["anli", "ccg", "commonsenseqa", "cosmosqa", "hellaswag", "mnli", "qqp", "squad", "sst2"]
+TARGETS = ["xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba"]
+
+
+def _spec(tmp_path, name):
+    shutil.copy(EXAMPLES / name, tmp_path / name)
+    (tmp_path / "data" / "ccg").mkdir(parents=True, exist_ok=True)  # CCGbank is licensed: the spec points at a local copy
+    return load_spec(tmp_path / name)
+
+
+def test_phang2020_declares_the_papers_grid(tmp_path):
+    cells = declare(_spec(tmp_path, "phang2020.toml"))
+    kinds = Counter(c.kind for c in cells)
+    # nine single intermediate tasks and the nine-task mixture; every target after each of 11 settings
+    assert kinds["train_intermediate"] == 10
+    assert kinds["train_target"] == 11 * len(TARGETS)
+    multitask = next(c for c in cells if c.kind == "train_intermediate" and len(c.params["tasks"]) == 9)
+    assert sorted(multitask.params["tasks"]) == NINE
+    assert {k for k in multitask.parents if k.startswith("train:")} == {f"train:{t}" for t in NINE}
+    for target in TARGETS:
+        split_langs = {c.params["language"] for c in cells if c.kind == "predict_clean" and c.params["task"] == target}
+        assert split_langs == set(get_task(target).splits["test"]), target
+    for c in cells:
+        if c.kind == "train_target" and get_task(c.params["task"]).head == "retrieval":
+            assert not any(role.startswith(("train:", "dev:")) for role in c.parents)  # no training data
+    assert kinds["perturb"] == 0 and kinds["fit_calibration"] == 0
+
+
+def test_phang2020_small_is_a_slice_of_it(tmp_path):
+    big = {c.key for c in declare(_spec(tmp_path, "phang2020.toml"))}
+    small = declare(_spec(tmp_path, "phang2020-small.toml"))
+    kinds = Counter(c.kind for c in small)
+    assert kinds["train_intermediate"] == 2 and kinds["train_target"] == 6
+    assert {c.params["language"] for c in small if c.kind == "predict_clean" and c.params["task"] == "xnli"
+            and c.params["split"] == "test"} == set(get_task("xnli").splits["test"])
+    assert kinds["fit_calibration"] == 6 and kinds["perturb"] > 0
+    # the loads of shared data are the same cells in both grids (other base model: no shared runs)
+    loads = {c.key for c in small if c.kind == "load"}
+    assert loads & big and not {c.key for c in small if c.kind == "train_target"} & big
