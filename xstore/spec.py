@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer
 
 from xstore.catalog import ATTACKS, TASKS, get_attack, get_task
 from xstore.errors import UserError
@@ -63,7 +63,27 @@ class TrainSettings(_Strict):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     # How often a loss row is written to training_step (optimizer steps).
     log_every: int = Field(10, ge=1)
+    # Extra English-dev evaluations for model selection every N optimizer steps, as jiant's
+    # --eval_every_steps (1000 in its run_with_continue examples). None: at the end of each epoch only,
+    # the behaviour before this field existed; epoch ends are always evaluated. Part of the cell key
+    # when set (it can change the selected checkpoint), left out of it when None so old keys hold.
+    eval_every: Optional[int] = Field(None, ge=1)
+    # Optimizer steps between resumable training states (runs/<key>.resume/): a killed fill resumes the
+    # cell from its last state and ends with the same model. 1000 as jiant's --save_checkpoint_every_steps
+    # in its resumable run_with_continue mode (guides/tutorials/quick_start_main.md): for XLM-R large, a
+    # ~7 GB state (weights and AdamW's two moments) every 32,000 examples at the default batch of 4 x 8.
+    # None or 0: no states, so a killed training starts again from step 0. Never part of the cell key
+    # (see _key_values): resuming changes no result, so changing it must not make cells missing again.
+    checkpoint_every: Optional[int] = Field(1000, ge=0)
 
+    @model_serializer(mode="wrap")
+    def _key_values(self, handler) -> dict:
+        """The values that determine a run, as the planner hashes them into training cell keys."""
+        values = handler(self)
+        values.pop("checkpoint_every", None)
+        if values.get("eval_every") is None:
+            values.pop("eval_every", None)
+        return values
 
     def for_task(self, task) -> "TrainSettings":
         """These settings with every unset value filled from the task's catalogue entry, then the fallbacks.
@@ -71,7 +91,7 @@ class TrainSettings(_Strict):
         For a multitask phase pass None: epochs and accumulation take the fallbacks, and max_length stays
         unset when the spec leaves it so, for each task's own length to apply.
         """
-        values = self.model_dump()
+        values = dict(self)  # every field: model_dump leaves out checkpoint_every (see _key_values)
         defaults = task.train_defaults if task is not None else {}
         for name, fallback in _TRAIN_FALLBACKS.items():
             if values[name] is None:

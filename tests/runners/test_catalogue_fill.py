@@ -4,6 +4,7 @@ One spec per group of targets that share a fixture language: an intermediate tas
 then each target trained on its English fixture data and predicted zero-shot, rows checked per head.
 """
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -80,3 +81,13 @@ def test_tagging_target_after_a_span_intermediate(tmp_path, capsys):
     assert rows[0] == words and rows[1] >= 1  # one row per word: every word of these short sentences fits in 64 tokens
     labels = con.execute("SELECT DISTINCT len(logits) FROM prediction WHERE task = 'udpos'").fetchall()
     assert labels == [(17,)]  # the 17 UPOS tags
+
+
+def test_ccg_supertags_size_the_head_in_a_multitask_mixture(tmp_path, capsys):
+    # CCG declares no labels: its tag set comes from the data folder's tags.txt, for the head and the task row
+    con = _fill(tmp_path, capsys, '[["ccg", "sst2"]]', '["xnli"]', '["de"]', ["ccg", "sst2", "xnli"])
+    tags = (FIXTURES / "ccg" / "tags.txt").read_text(encoding="utf-8").split()
+    stored = con.execute("SELECT labels FROM task WHERE name = 'ccg'").fetchone()[0]
+    assert json.loads(stored) == tags
+    run = con.execute("SELECT task, steps FROM training_run WHERE phase = 'intermediate'").fetchone()
+    assert run == ("ccg+sst2", 2)
