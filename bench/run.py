@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import platform
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table  # noqa: E402
+from common import device_name, print_table  # noqa: E402
 
 # The benchmarks, in the order they print; each is a module in this folder with run(quick).
-BENCHMARKS = ("ingest", "planner", "fill_share", "metrics", "attacks")
+BENCHMARKS = ("ingest", "planner", "fill_share", "metrics", "attacks", "predict", "train")
 
 
 def main() -> None:
@@ -33,10 +32,7 @@ def main() -> None:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         rows += module.run(quick=args.quick)
-    import torch
-
-    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
-    print_table(rows, f"xstore benchmarks on {device}" + (" (quick)" if args.quick else ""))
+    print_table(rows, f"xstore benchmarks on {device_name()}" + (" (quick)" if args.quick else ""))
 
 
 if __name__ == "__main__":
