@@ -124,6 +124,15 @@ def build_tiny(target: Path) -> Path:
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
+    # Several workers of one fill may build it at once: each builds in its own temporary folder and moves
+    # it into place atomically; a later one finds the target taken and drops its copy (builds are seeded,
+    # so identical), never removing a complete model another worker may be loading.
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if (target / "model.safetensors").is_file():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:  # an incomplete folder left by an older, killed build
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(tmp, target)
     return target
