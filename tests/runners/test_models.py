@@ -1,5 +1,6 @@
 """The built-in tiny model: workers of one fill that build it at once all end up loading one complete copy."""
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def _build_and_load(target: str) -> bool:
 
 def test_concurrent_builds_share_one_complete_model(tmp_path):
     target = tmp_path / "pretrained" / "tiny"
-    with ProcessPoolExecutor(3) as pool:
+    # spawn, not fork: forking a process whose torch thread pools are running can deadlock the children
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
         assert list(pool.map(_build_and_load, [str(target)] * 3)) == [True, True, True]
     assert [p.name for p in target.parent.iterdir()] == ["tiny"]  # no temporary folder left behind
