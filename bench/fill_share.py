@@ -41,14 +41,15 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
 
     Buckets: read (CellContext.fetch), write (Store.write_cell: a cell's rows and its `cell` row in one
     transaction), ingest (shards.ingest: reading a worker's Parquet shard and writing it, write included;
-    other executors only), runner (runner calls in this process: serial only, reads included).
+    other executors only), runner (runner calls in this process: serial only, reads included), import
+    (finding each cell's runner: the first time, importing its module with torch and transformers).
     """
     import xstore.fill as fill_module
     from xstore import shards
     from xstore.db import Store
     from xstore.spec import load_spec
 
-    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "runner": 0.0}
+    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "runner": 0.0, "import": 0.0}
     originals = [
         (fill_module.CellContext, "fetch", _timed(fill_module.CellContext, "fetch", spent, "read")),
         (Store, "write_cell", _timed(Store, "write_cell", spent, "write")),
@@ -57,7 +58,9 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
     real_runner = fill_module._runner
 
     def timed_runner(kind):
-        function = real_runner(kind)
+        t0 = time.perf_counter()
+        function = real_runner(kind)  # the first call imports the runner module: torch, transformers
+        spent["import"] += time.perf_counter() - t0
 
         def run(ctx):
             t0 = time.perf_counter()
@@ -106,6 +109,8 @@ def measure(quick: bool, executor: str = "serial") -> list[dict]:
         model = spent["runner"] - spent["read"]
         rows.append(result("fill", "  share outside model compute", (total - model) / total * 100, "%", "", None,
                            "< 10%"))
+        rows.append(result("fill", "    of which importing runners (torch, transformers; once)",
+                           spent["import"] / total * 100, "%"))
     rows.append(result("fill", "  share in database reads", spent["read"] / total * 100, "%"))
     return rows + write_rows("fill", total, spent)
 

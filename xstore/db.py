@@ -2,6 +2,12 @@
 
 DuckDB lets one process write a file at a time. Connections here are opened for one piece of work and
 closed at once, so a reader can get in between; a separate lock file keeps two fills apart.
+
+Opening a DuckDB file costs 25-30 ms (building the instance's catalogue), which is most of the time a
+small cell spends on the database. So a serial fill keeps the file open between uses (`Store.held`):
+it lets go after `XSTORE_HOLD_IDLE` seconds unused (default 1), which is whenever a model computes for
+longer than that, and at once when another xstore process is waiting for the file: those announce
+themselves with a file in `<db>.waiting/` while they retry.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import importlib
 import os
 import re
 import socket
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,6 +31,8 @@ from xstore.errors import UserError
 from xstore.keys import canonical_json
 
 _LOCK_PID = re.compile(r"PID (\d+)")
+# A waiting process refreshes its file every retry; older files are from one that gave up or died.
+_WAITER_FRESH_SECONDS = 2.0
 # Shared rows that many cells may write (a task, a pretrained model): the first writer's row stays.
 REFERENCE_TABLES = frozenset({"task", "pretrained_model"})
 
@@ -55,29 +64,94 @@ class Store:
 
         While another process holds the file (DuckDB: one writer, or readers only), retry for up to
         `wait` seconds (default $XSTORE_LOCK_WAIT, else 30): the other side's connections are short too.
+        Inside `held()` this is a cursor on the held connection (read-write, whatever `read_only` says).
         """
+        keeper = _KEEPERS.get(self.path)
+        if keeper is not None:
+            with keeper.cursor(wait) as con:
+                yield con
+            return
         if read_only and not self.path.exists():
             raise UserError(f"database {self.path} does not exist")
+        con = self._open(read_only, wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def held(self, idle: Optional[float] = None) -> Iterator[None]:
+        """Keep one read-write connection open between this process's uses of the file, for a fill.
+
+        It is closed after `idle` seconds unused (default $XSTORE_HOLD_IDLE, else 1), as soon as another
+        xstore process waits for the file, and on exit. Only the process holding the fill lock should hold.
+        """
+        if idle is None:
+            idle = float(os.environ.get("XSTORE_HOLD_IDLE", "1"))
+        keeper = _Keeper(self, idle)
+        _KEEPERS[self.path] = keeper
+        try:
+            yield
+        finally:
+            del _KEEPERS[self.path]
+            keeper.stop()
+
+    def _open(self, read_only: bool, wait: Optional[float]) -> duckdb.DuckDBPyConnection:
         if not read_only and not self.path.parent.is_dir():
             raise UserError(f"folder {self.path.parent} does not exist")
         if wait is None:
             wait = float(os.environ.get("XSTORE_LOCK_WAIT", "30"))
         deadline = time.monotonic() + wait
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
-                break
-            except duckdb.IOException as err:
-                if "lock" in str(err).lower() and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                    continue
-                raise UserError(self._explain_open_error(err)) from None
-            except duckdb.Error as err:
-                raise UserError(self._explain_open_error(err)) from None
+        waiting = None
         try:
-            yield con
+            while True:
+                try:
+                    return duckdb.connect(str(self.path), read_only=read_only)
+                except duckdb.IOException as err:
+                    if "lock" in str(err).lower() and time.monotonic() < deadline:
+                        waiting = self._announce_waiting(waiting)
+                        time.sleep(0.05)
+                        continue
+                    raise UserError(self._explain_open_error(err)) from None
+                except duckdb.Error as err:
+                    raise UserError(self._explain_open_error(err)) from None
         finally:
-            con.close()
+            if waiting is not None:
+                waiting.unlink(missing_ok=True)
+                try:
+                    waiting.parent.rmdir()
+                except OSError:  # another process is still waiting
+                    pass
+
+    @property
+    def _waiting_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".waiting")
+
+    def _announce_waiting(self, waiting: Optional[Path]) -> Optional[Path]:
+        """Create (or refresh) this process's file in `<db>.waiting/`, asking a holder to let go."""
+        try:
+            if waiting is None:
+                self._waiting_dir.mkdir(exist_ok=True)
+                waiting = self._waiting_dir / f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
+            waiting.touch()
+        except OSError:  # a read-only folder: wait without announcing
+            return None
+        return waiting
+
+    def others_waiting(self) -> bool:
+        """Whether another process is retrying to open the file (a fresh file in `<db>.waiting/`)."""
+        try:
+            entries = list(os.scandir(self._waiting_dir))
+        except OSError:
+            return False
+        now = time.time()
+        for entry in entries:
+            try:
+                if now - entry.stat().st_mtime < _WAITER_FRESH_SECONDS:
+                    return True
+            except OSError:
+                continue
+        return False
 
     def _explain_open_error(self, err: Exception) -> str:
         text = str(err)
@@ -243,6 +317,64 @@ class Store:
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+class _Keeper:
+    """The held connection of `Store.held`: opened on first use, closed by a watcher thread when idle."""
+
+    def __init__(self, store: Store, idle: float):
+        self.store, self.idle = store, idle
+        self.con: Optional[duckdb.DuckDBPyConnection] = None
+        self.in_use, self.last_used = 0, time.monotonic()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, name="xstore-db-holder", daemon=True)
+        self.watcher.start()
+
+    @contextmanager
+    def cursor(self, wait: Optional[float]) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            if self.con is None:
+                self._let_waiters_in()
+                self.con = self.store._open(False, wait)
+            cursor = self.con.cursor()
+            self.in_use += 1
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            with self.lock:
+                self.in_use -= 1
+                self.last_used = time.monotonic()
+
+    def _let_waiters_in(self, limit: float = 5.0) -> None:
+        """Before reopening, give processes that asked for the file up to `limit` seconds to open it."""
+        deadline = time.monotonic() + limit
+        while self.store.others_waiting() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(0.05):
+            with self.lock:
+                if self.con is None or self.in_use:
+                    continue
+                if time.monotonic() - self.last_used > self.idle or self.store.others_waiting():
+                    self._close()
+
+    def _close(self) -> None:
+        con, self.con = self.con, None
+        if con is not None:
+            con.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.watcher.join()
+        with self.lock:
+            self._close()
+
+
+# Path -> the connection held for it by this process (see Store.held).
+_KEEPERS: dict[Path, _Keeper] = {}
 
 
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:

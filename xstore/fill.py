@@ -6,6 +6,7 @@ row are then inserted together, so a kill loses at most the cell in flight.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
@@ -73,7 +74,10 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     """
     console = console or Console(stderr=True)
     report = FillReport()
-    with store.fill_lock():
+    # A serial fill is the only process using the file, so it keeps it open between cells; the
+    # coordinator of workers must not, as they read it while their cells compute.
+    holding = store.held() if executor == "serial" else contextlib.nullcontext()
+    with store.fill_lock(), holding:
         store.create_or_check()
         _remove_stale_temporaries(store)
         cells = declare(spec)
