@@ -69,6 +69,15 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def serial_threads() -> str:
+    """The CPU threads a serial fill's torch uses here. Local workers default to their share of the
+    cores, and float sums then round differently (~1e-9); tests that compare a worker's rows bit for bit
+    with a serial fill's give workers this many (OMP_NUM_THREADS)."""
+    import torch
+
+    return str(torch.get_num_threads())
+
+
 def snapshot(folder: Path, db: str = "small.duckdb") -> dict:
     """Every stored result of a filled folder, without timings: equal snapshots mean equal fills."""
     from xstore.db import Store

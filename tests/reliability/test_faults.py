@@ -6,7 +6,7 @@ import random
 import subprocess
 import sys
 
-from conftest import snapshot, write_spec
+from conftest import serial_threads, snapshot, write_spec
 from xstore.db import Store
 from xstore.migrations import MIGRATIONS
 
@@ -31,7 +31,7 @@ def _kill_points(folder):
 
 
 def _fill(folder, kill_at=None, *extra):
-    env = {**os.environ, "XSTORE_LOCK_WAIT": "60"}
+    env = {**os.environ, "XSTORE_LOCK_WAIT": "60", "OMP_NUM_THREADS": serial_threads()}
     env.pop("XSTORE_KILL_AT", None)
     if kill_at:
         env["XSTORE_KILL_AT"] = kill_at
