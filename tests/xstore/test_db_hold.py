@@ -85,6 +85,20 @@ def test_held_file_is_let_go_when_idle(store):
         assert con.execute("SELECT count(*) FROM cell").fetchall()[0][0] == 2
 
 
+def test_held_connection_is_renewed_to_give_back_duckdbs_cache(store, opens, monkeypatch):
+    """Used without pause, the held connection is still closed and reopened every renewal period."""
+    import xstore.db
+
+    monkeypatch.setattr(xstore.db, "_HOLD_RENEW_SECONDS", 0.2)
+    with store.held(idle=60):
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            with store.connect(read_only=True) as con:
+                con.execute("SELECT count(*) FROM cell").fetchall()
+            time.sleep(0.01)
+    assert 3 <= len(opens) <= 10
+
+
 def test_a_waiting_process_gets_the_file_from_a_busy_holder(store):
     """The holder never idles long enough to let go; a waiting reader still gets in, and sees a
     consistent snapshot; the holder waits for it, then goes on writing."""
