@@ -255,13 +255,17 @@ class Store:
     def write_cell(self, cell_row: dict, tables: dict) -> bool:
         """Insert a cell's rows (Arrow tables by table name) and its `cell` row in one transaction.
 
-        Returns False, writing nothing, when the cell is already stored.
+        Returns False, writing nothing, when the cell is already stored: the `cell` row goes in first,
+        and its primary key refuses a second one (no lookup needed before writing).
         """
         with self.connect() as con:
             con.begin()
             try:
-                exists = con.execute("SELECT count(*) FROM cell WHERE key = ?", [cell_row["key"]]).fetchall()[0][0]
-                if exists:
+                try:
+                    _insert_row(con, "cell", cell_row)
+                except duckdb.ConstraintException as err:
+                    if "duplicate key" not in str(err).lower():  # a malformed row is an error, not a repeat
+                        raise
                     con.rollback()
                     return False
                 for table, rows in tables.items():
@@ -271,7 +275,6 @@ class Store:
                     con.register("_xstore_rows", rows)
                     con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows").fetchall()
                     con.unregister("_xstore_rows")
-                _insert_row(con, "cell", cell_row)
                 faults.reached("commit")
                 con.commit()
             except BaseException:
