@@ -78,6 +78,24 @@ def serial_threads() -> str:
     return str(torch.get_num_threads())
 
 
+def offline_hub_message(monkeypatch, tmp_path: Path, name: str, split: str, language: str) -> str:
+    """Read catalogue task `name` with the hub offline and nothing cached; return the UserError's message
+    once it passes what every task's offline message must say: the task, HF_HUB_OFFLINE, the `[data]`
+    line to add and the local layout to put there."""
+    from xstore.errors import UserError
+    from xstore.tasks import TASKS
+
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path))  # nothing cached
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # read at call time, though datasets may be imported already
+    with pytest.raises(UserError) as caught:
+        TASKS[name].read(split, language)
+    message = str(caught.value)
+    assert f"task {name!r}" in message and "HF_HUB_OFFLINE" in message
+    assert f'[data] "{name}" = "path/to/folder"' in message and TASKS[name].layout in message
+    return message
+
+
 def snapshot(folder: Path, db: str = "small.duckdb") -> dict:
     """Every stored result of a filled folder, without timings: equal snapshots mean equal fills."""
     from xstore.db import Store

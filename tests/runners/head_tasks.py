@@ -121,3 +121,23 @@ def write_spec(folder, intermediate=("none",), targets=("fx-tag",), languages=("
                        intermediate_steps=intermediate_steps)
     path.write_text(text)
     return path
+
+
+def fill_spec(folder, **spec):
+    """Write the spec (`write_spec`'s arguments) into `folder`, fill it serially, check it all succeeded;
+    returns the Store. Register the entries first (`register`)."""
+    from xstore.db import Store
+    from xstore.fill import fill
+    from xstore.spec import load_spec
+
+    loaded = load_spec(write_spec(folder, **spec))
+    store = Store(loaded.database_path)
+    report = fill(loaded, store)
+    assert report.exit_code == 0, report.failed
+    return store
+
+
+def query(store, sql, params=None) -> list[tuple]:
+    """All rows of one read query on `store`."""
+    with store.connect(read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

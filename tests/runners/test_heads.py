@@ -11,24 +11,12 @@ import numpy as np
 import pytest
 
 import head_tasks
-from xstore.db import Store
 from xstore.errors import UserError
-from xstore.fill import fill
-from xstore.spec import load_spec
 
 
-def _fill(folder, monkeypatch, **spec) -> Store:
+def _fill(folder, monkeypatch, **spec):
     head_tasks.register(monkeypatch)
-    loaded = load_spec(head_tasks.write_spec(folder, **spec))
-    store = Store(loaded.database_path)
-    report = fill(loaded, store)
-    assert report.exit_code == 0, report.failed
-    return store
-
-
-def _q(store, sql, params=None):
-    with store.connect(read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+    return head_tasks.fill_spec(folder, **spec)
 
 
 def _softmax(row):
@@ -45,13 +33,13 @@ def test_tagging_scores_each_word_within_max_length_at_its_first_sub_token(tmp_p
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     store = _fill(tmp_path, monkeypatch, targets=["fx-tag"])
-    (key, path, metric, score, selected), = _q(store, "SELECT key, checkpoint_path, dev_metric, dev_score, selected_step FROM training_run")
+    (key, path, metric, score, selected), = head_tasks.query(store, "SELECT key, checkpoint_path, dev_metric, dev_score, selected_step FROM training_run")
     assert _config(store, path)["architectures"] == ["XLMRobertaForTokenClassification"]
     checkpoint = store.artifacts / path
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModelForTokenClassification.from_pretrained(checkpoint).eval()
-    examples = _q(store, "SELECT id, fields, split FROM example WHERE split IN ('test', 'dev') ORDER BY id")
-    rows = _q(store, "SELECT example_id, unit, label, logits, pred_label, confidence FROM prediction ORDER BY example_id, unit")
+    examples = head_tasks.query(store, "SELECT id, fields, split FROM example WHERE split IN ('test', 'dev') ORDER BY id")
+    rows = head_tasks.query(store, "SELECT example_id, unit, label, logits, pred_label, confidence FROM prediction ORDER BY example_id, unit")
     by_example = {}
     for row in rows:
         by_example.setdefault(row[0], []).append(row)
@@ -80,7 +68,7 @@ def test_tagging_scores_each_word_within_max_length_at_its_first_sub_token(tmp_p
         assert np.allclose([r[5] for r in mine], [_softmax(s).max() for s in stored])
         cut += len(firsts) < len(words)
     assert cut > 0  # some sentences were longer than max_length: their last words have no row
-    steps = _q(store, "SELECT step, dev_score FROM training_step WHERE run_key = ? ORDER BY step", [key])
+    steps = head_tasks.query(store, "SELECT step, dev_score FROM training_step WHERE run_key = ? ORDER BY step", [key])
     evaluated = [(s, d) for s, d in steps if d is not None]
     assert metric == "token_accuracy" and score == max(d for _, d in evaluated)
     assert selected == next(s for s, d in evaluated if d == score)
@@ -93,15 +81,15 @@ def test_span_rows_are_n_best_scores_with_consistent_answers(tmp_path, monkeypat
     from xstore.runners.heads import span
 
     store = _fill(tmp_path, monkeypatch, targets=["fx-span"])
-    (path, metric, steps), = _q(store, "SELECT checkpoint_path, dev_metric, steps FROM training_run")
+    (path, metric, steps), = head_tasks.query(store, "SELECT checkpoint_path, dev_metric, steps FROM training_run")
     assert metric == "f1" and steps == 6
     assert _config(store, path)["architectures"] == ["XLMRobertaForQuestionAnswering"]
-    rows = _q(store, """SELECT p.example_id, p.unit, p.label, p.logits, p.pred_label, p.confidence, s.answer,
+    rows = head_tasks.query(store, """SELECT p.example_id, p.unit, p.label, p.logits, p.pred_label, p.confidence, s.answer,
                                s.answer_start, s.gold, s.candidates, s.exact_match, s.f1, e.text_b
                         FROM prediction p JOIN span_answer s USING (cell_key, example_id)
                         JOIN example e ON e.id = p.example_id""")
-    assert len(rows) == _q(store, "SELECT count(*) FROM example WHERE split = 'test'")[0][0] == 20
-    assert _q(store, "SELECT count(*) FROM prediction")[0][0] == 20  # one row per question
+    assert len(rows) == head_tasks.query(store, "SELECT count(*) FROM example WHERE split = 'test'")[0][0] == 20
+    assert head_tasks.query(store, "SELECT count(*) FROM prediction")[0][0] == 20  # one row per question
     for _, unit, label, logits, pred, confidence, answer, start, gold, candidates, em, f1, context in rows:
         gold, candidates = json.loads(gold), json.loads(candidates)
         assert unit == 0 and pred == 0 and 1 <= len(logits) <= span.N_BEST
@@ -206,20 +194,20 @@ def test_retrieval_runs_copy_nothing_and_rank_the_gold_translation(tmp_path, mon
     from xstore.runners.models import weights_hash
 
     store = _fill(tmp_path, monkeypatch, intermediate=["none", "fx-tag"], targets=["fx-ret"], languages=["de", "fr"])
-    runs = {r[0]: r for r in _q(store, """SELECT intermediate, key, checkpoint_path, checkpoint_sha256, steps,
+    runs = {r[0]: r for r in head_tasks.query(store, """SELECT intermediate, key, checkpoint_path, checkpoint_sha256, steps,
                                           train_examples, selected_step, parent_key FROM training_run WHERE task = 'fx-ret'""")}
-    inter = _q(store, "SELECT key, checkpoint_path, checkpoint_sha256 FROM training_run WHERE phase = 'intermediate'")[0]
+    inter = head_tasks.query(store, "SELECT key, checkpoint_path, checkpoint_sha256 FROM training_run WHERE phase = 'intermediate'")[0]
     assert all(r[4] == 0 and r[5] == 0 and r[6] == 0 for r in runs.values())
     assert runs["fx-tag"][7] == inter[0] and runs["fx-tag"][2:4] == inter[1:3]  # the intermediate encoder, not a copy
     assert runs["none"][2] == f"runs/{runs['none'][1]}" and weights_hash(store.artifacts / runs["none"][2]) == runs["none"][3]
     assert _config(store, runs["none"][2])["architectures"] == ["XLMRobertaModel"]
-    assert _q(store, "SELECT count(*) FROM training_step WHERE run_key IN (?, ?)", [runs["none"][1], runs["fx-tag"][1]]) == [(0,)]
+    assert head_tasks.query(store, "SELECT count(*) FROM training_step WHERE run_key IN (?, ?)", [runs["none"][1], runs["fx-tag"][1]]) == [(0,)]
 
     for run in runs.values():
         checkpoint = store.artifacts / run[2]
         tokenizer, model = AutoTokenizer.from_pretrained(checkpoint), AutoModel.from_pretrained(checkpoint).eval()
         for language in ("de", "fr"):
-            pairs = _q(store, "SELECT id, text_a, text_b FROM example WHERE language = ? ORDER BY idx", [language])
+            pairs = head_tasks.query(store, "SELECT id, text_a, text_b FROM example WHERE language = ? ORDER BY idx", [language])
 
             def embed(texts):
                 enc = tokenizer(texts, padding=True, return_tensors="pt")
@@ -230,7 +218,7 @@ def test_retrieval_runs_copy_nothing_and_rank_the_gold_translation(tmp_path, mon
                 return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
             sims = embed([p[1] for p in pairs]) @ embed([p[2] for p in pairs]).T
-            rows = dict((r[0], r[1:]) for r in _q(store, """SELECT example_id, label, logits, pred_label, confidence, unit
+            rows = dict((r[0], r[1:]) for r in head_tasks.query(store, """SELECT example_id, label, logits, pred_label, confidence, unit
                                                            FROM prediction WHERE run_key = ? AND language = ?""", [run[1], language]))
             assert len(rows) == len(pairs) == 15
             for i, (example_id, _, _) in enumerate(pairs):
@@ -284,10 +272,10 @@ def test_multitask_over_two_heads_trains_one_shared_encoder(tmp_path, monkeypatc
     assert inter_models["fx-choice"].base_model is inter_models["fx-tag"].base_model
     assert inter_models["fx-tag"].base_model.pooler is not None  # kept for the multiple-choice head
     assert calls["multiple_choice"] > 0 and calls["tagging"] > 8  # both heads trained it (then phase 3)
-    inter, target = _q(store, """SELECT key, checkpoint_path, dev_metric, dev_score, selected_step, parent_key
+    inter, target = head_tasks.query(store, """SELECT key, checkpoint_path, dev_metric, dev_score, selected_step, parent_key
                                  FROM training_run ORDER BY phase""")
     assert inter[2] == "mean(fx-choice:accuracy, fx-tag:token_accuracy)"
-    assert inter[3] == max(d for (d,) in _q(store, "SELECT dev_score FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL", [inter[0]]))
+    assert inter[3] == max(d for (d,) in head_tasks.query(store, "SELECT dev_score FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL", [inter[0]]))
     assert _config(store, inter[1])["architectures"] == ["XLMRobertaModel"]  # the heads are discarded
     assert target[5] == inter[0]
 

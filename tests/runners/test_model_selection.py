@@ -7,23 +7,7 @@ import pytest
 import torch
 
 import head_tasks
-from xstore.db import Store
-from xstore.fill import fill
-from xstore.spec import load_spec
 from xstore.tasks import TASKS
-
-
-def _fill(folder, **spec) -> Store:
-    loaded = load_spec(head_tasks.write_spec(folder, **spec))
-    store = Store(loaded.database_path)
-    report = fill(loaded, store)
-    assert report.exit_code == 0, report.failed
-    return store
-
-
-def _q(store, sql, params=None):
-    with store.connect(read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 @pytest.mark.parametrize("scores, selected", [([0.3, 0.7, 0.5, 0.6], 10), ([0.5, 0.7, 0.2, 0.7], 10)])
@@ -45,10 +29,10 @@ def test_the_best_dev_epoch_is_the_stored_checkpoint(tmp_path, monkeypatch, scor
     real_dev_score = train._dev_score
     monkeypatch.setattr(train, "_dev_score", scripted)
     # 40 training sentences in batches of 8: 5 optimizer steps an epoch, 4 epochs, an evaluation every 5 steps
-    store = _fill(tmp_path, targets=["fx-tag"], languages=["en"], target_steps="epochs = 4.0")
-    (key, path, steps, metric, score, step), = _q(
+    store = head_tasks.fill_spec(tmp_path, targets=["fx-tag"], languages=["en"], target_steps="epochs = 4.0")
+    (key, path, steps, metric, score, step), = head_tasks.query(
         store, "SELECT key, checkpoint_path, steps, dev_metric, dev_score, selected_step FROM training_run")
-    logged = _q(store, "SELECT step, dev_score FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL ORDER BY step", [key])
+    logged = head_tasks.query(store, "SELECT step, dev_score FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL ORDER BY step", [key])
     assert logged == [(5, scores[0]), (10, scores[1]), (15, scores[2]), (20, scores[3])] and steps == 20
     assert (metric, score, step) == ("token_accuracy", max(scores), selected)
     kept = AutoModelForTokenClassification.from_pretrained(store.artifacts / path).state_dict()
@@ -61,11 +45,11 @@ def test_without_a_dev_set_the_final_model_is_kept(tmp_path, monkeypatch):
     head_tasks.register(monkeypatch)
     entry = TASKS["fx-tag"]
     monkeypatch.setitem(TASKS, "fx-tag", dataclasses.replace(entry, splits={k: v for k, v in entry.splits.items() if k != "dev"}))
-    store = _fill(tmp_path, targets=["fx-tag"], languages=["en"])
-    (key, steps, metric, score, selected, accuracy), = _q(
+    store = head_tasks.fill_spec(tmp_path, targets=["fx-tag"], languages=["en"])
+    (key, steps, metric, score, selected, accuracy), = head_tasks.query(
         store, "SELECT key, steps, dev_metric, dev_score, selected_step, dev_accuracy FROM training_run")
     assert (steps, metric, score, selected, accuracy) == (6, None, None, 6, None)
-    assert _q(store, "SELECT count(*) FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL", [key]) == [(0,)]
+    assert head_tasks.query(store, "SELECT count(*) FROM training_step WHERE run_key = ? AND dev_score IS NOT NULL", [key]) == [(0,)]
 
 
 def test_one_seed_gives_the_same_checkpoint_and_logits(tmp_path, monkeypatch):
@@ -73,12 +57,12 @@ def test_one_seed_gives_the_same_checkpoint_and_logits(tmp_path, monkeypatch):
     results = []
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
-        store = _fill(tmp_path / name, targets=["fx-span"], languages=["en"])
+        store = head_tasks.fill_spec(tmp_path / name, targets=["fx-span"], languages=["en"])
         results.append((
-            _q(store, "SELECT key, checkpoint_sha256, dev_score, selected_step FROM training_run"),
-            _q(store, "SELECT run_key, step, loss FROM training_step ORDER BY ALL"),
-            _q(store, "SELECT example_id, label, logits, confidence FROM prediction ORDER BY example_id"),
-            _q(store, "SELECT example_id, answer, candidates, f1 FROM span_answer ORDER BY example_id"),
+            head_tasks.query(store, "SELECT key, checkpoint_sha256, dev_score, selected_step FROM training_run"),
+            head_tasks.query(store, "SELECT run_key, step, loss FROM training_step ORDER BY ALL"),
+            head_tasks.query(store, "SELECT example_id, label, logits, confidence FROM prediction ORDER BY example_id"),
+            head_tasks.query(store, "SELECT example_id, answer, candidates, f1 FROM span_answer ORDER BY example_id"),
         ))
     assert results[0] == results[1]
     assert len(results[0][2]) == 10 and len(results[0][2][0][2]) > 1

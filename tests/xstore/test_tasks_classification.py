@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import offline_hub_message
 from xstore.errors import UserError
 from xstore.tasks import TASKS, sources
 
@@ -218,14 +219,7 @@ def test_bad_lines_name_file_and_line(tmp_path, name, file, text, split, needle)
     ("sst2", "train", "en"), ("anlionly", "dev", "en"), ("anli", "dev", "en"),
 ])
 def test_offline_hub_is_one_clear_error(monkeypatch, tmp_path, name, split, language):
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path))  # nothing cached
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # read at call time, though datasets may be imported already
-    with pytest.raises(UserError) as caught:
-        TASKS[name].read(split, language)
-    message = str(caught.value)
-    assert f"task {name!r}" in message and "HF_HUB_OFFLINE" in message
-    assert f'[data] "{name}" = "path/to/folder"' in message and TASKS[name].layout in message
+    offline_hub_message(monkeypatch, tmp_path, name, split, language)
 
 
 class _FakeHub:

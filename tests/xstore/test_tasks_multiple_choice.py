@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import offline_hub_message
 from xstore.errors import UserError
 from xstore.tasks import TASKS, sources
 
@@ -104,14 +105,7 @@ def test_bad_lines_name_file_and_line(tmp_path, name, file, text, needle):
 
 @pytest.mark.parametrize("name", ["commonsenseqa", "cosmosqa", "hellaswag"])
 def test_offline_hub_is_one_clear_error(monkeypatch, tmp_path, name):
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path))  # nothing cached
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(UserError) as caught:
-        TASKS[name].read("train", "en")
-    message = str(caught.value)
-    assert f"task {name!r}" in message and "HF_HUB_OFFLINE" in message
-    assert f'[data] "{name}" = "path/to/folder"' in message and TASKS[name].layout in message
+    offline_hub_message(monkeypatch, tmp_path, name, "train", "en")
 
 
 def _hub(monkeypatch, columns: dict) -> list:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import offline_hub_message
 from xstore.errors import UserError
 from xstore.tasks import TASKS, sources
 
@@ -172,14 +173,8 @@ def test_missing_files_name_the_layout(tmp_path):
     ("mlqa", "train", "en", "rajpurkar/squad"), ("tydiqa", "test", "ko", "google/xtreme"),
 ])
 def test_offline_hub_is_one_clear_error(monkeypatch, tmp_path, name, split, language, hub):
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path))  # nothing cached
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(UserError) as caught:
-        TASKS[name].read(split, language)
-    message = str(caught.value)
-    assert f"task {name!r}" in message and "HF_HUB_OFFLINE" in message and hub in message
-    assert f'[data] "{name}" = "path/to/folder"' in message and TASKS[name].layout in message
+    message = offline_hub_message(monkeypatch, tmp_path, name, split, language)
+    assert hub in message
 
 
 def _fake_hub(monkeypatch, rows: list[tuple]) -> list:
