@@ -116,7 +116,7 @@ class _Submitter:
         return self.executor.submit(compute_to_shard, *args)
 
 
-def run_parallel(todo: list[CellSpec], spec, store: Store, executor, report, broken: set[str], progress, bar,
+def run_parallel(todo: list[CellSpec], spec, store: Store, executor, report, broken: set[str], progress,
                  poll_seconds: float = 0.2) -> None:
     """Submit each cell when its parents are stored; ingest shards as they arrive; record failures."""
     staging = shards.staging_dir(store)
@@ -126,7 +126,7 @@ def run_parallel(todo: list[CellSpec], spec, store: Store, executor, report, bro
     with store.connect(read_only=True) as con:
         stored = {key for (key,) in con.execute("SELECT key FROM cell").fetchall()}
     waiting = [c for c in todo if c.key not in stored]
-    progress.update(bar, completed=len(todo) - len(waiting))
+    progress.skip_to(len(todo) - len(waiting))
     submitter, running = _Submitter(executor), {}
     while waiting or running:
         for cell in list(waiting):
@@ -135,16 +135,15 @@ def run_parallel(todo: list[CellSpec], spec, store: Store, executor, report, bro
                 broken.add(cell.key)
                 report.blocked.append(cell)
                 waiting.remove(cell)
-                progress.advance(bar)
+                progress.finished("blocked", cell)
             elif parents <= stored:
                 running[cell.key] = (cell, submitter.submit(str(store.path), spec, cell))
                 waiting.remove(cell)
-        progress.update(bar, description=f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
+        progress.working_on(f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
         for key, (cell, future) in list(running.items()):
             if not future.done():
                 continue
             del running[key]
-            progress.advance(bar)
             try:
                 folder = Path(future.result())
             except Exception as err:  # the job itself died (killed, out of memory, node failure)
@@ -152,11 +151,14 @@ def run_parallel(todo: list[CellSpec], spec, store: Store, executor, report, bro
                 store.record_failure(cell.key, cell.kind, cell.params, message, repr(err))
                 report.failed.append((cell, message, False))
                 broken.add(cell.key)
+                progress.finished("failed", cell)
                 continue
             if _ingest(store, folder, report, progress.console, cell):
                 stored.add(cell.key)
+                progress.finished("stored", cell)
             else:
                 broken.add(cell.key)
+                progress.finished("failed", cell)
         if running:
             time.sleep(poll_seconds)
 

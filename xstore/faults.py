@@ -13,7 +13,7 @@ _passes: dict[str, int] = {}
 
 
 def reached(point: str) -> None:
-    """Mark that execution reached `point` (e.g. "commit", "migration", "runner:train_target")."""
+    """Mark that execution reached `point` (e.g. "commit", "stored", "migration", "runner:train_target")."""
     wanted = os.environ.get("XSTORE_KILL_AT")
     if not wanted:
         return

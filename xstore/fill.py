@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Callable, Optional
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from xstore import faults
 from xstore.db import Store
 from xstore.errors import UserError
 from xstore.executors import ClusterOptions, local_pool, run_parallel, submitit_executor
 from xstore.planner import KIND_BY_NAME, CellSpec, declare, plan
+from xstore.progress import CellProgress
 from xstore.spec import Spec
 
 
@@ -89,33 +89,36 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
         if not todo:
             return report
         broken = {c.key for c in current.missing if c.key in current.failed and not retry_failed}
-        with _progress(console) as progress:
-            bar = progress.add_task("starting", total=len(todo))
+        with CellProgress(console, len(todo)) as progress:
             if executor != "serial":
-                _fill_parallel(todo, spec, store, report, broken, progress, bar, executor, workers,
+                _fill_parallel(todo, spec, store, report, broken, progress, executor, workers,
                                cluster or ClusterOptions(), submitit_cluster)
                 return report
             for cell in todo:
-                progress.update(bar, description=f"[bold]{cell.kind}[/] {cell.describe()}")
+                progress.working_on(f"[bold]{cell.kind}[/] {cell.describe()}")
+                t0 = time.perf_counter()
                 if any(parent in broken for parent in cell.parents.values()):
                     broken.add(cell.key)
                     report.blocked.append(cell)
-                elif not _run_one(cell, spec, store, report, progress.console):
+                    progress.finished("blocked", cell)
+                elif _run_one(cell, spec, store, report, progress.console):
+                    progress.finished("stored", cell, time.perf_counter() - t0)
+                else:
                     broken.add(cell.key)
-                progress.advance(bar)
+                    progress.finished("failed", cell, time.perf_counter() - t0)
     return report
 
 
-def _fill_parallel(todo, spec, store, report, broken, progress, bar, executor, workers, cluster, submitit_cluster):
+def _fill_parallel(todo, spec, store, report, broken, progress, executor, workers, cluster, submitit_cluster):
     if executor == "local":
         pool = local_pool(workers)
         try:
-            run_parallel(todo, spec, store, pool, report, broken, progress, bar)
+            run_parallel(todo, spec, store, pool, report, broken, progress)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     elif executor == "slurm":
         run_parallel(todo, spec, store, submitit_executor(store, cluster, submitit_cluster), report, broken,
-                     progress, bar, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
+                     progress, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
     else:
         raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
 
@@ -144,6 +147,7 @@ def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, conso
         tables = _runner(cell.kind)(CellContext(cell, spec, store, log=console.log))
         faults.reached(f"runner:{cell.kind}")
         store.write_cell(cell_row(cell, started, t0), tables)
+        faults.reached("stored")
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # any failure of one cell is recorded and the fill goes on
@@ -176,17 +180,3 @@ def _stop_if_storage_failed(err: Exception, store: Store) -> None:
     if reason:
         raise UserError(f"cannot write beside {store.path}: {reason}. Cells stored so far are kept and "
                         "complete; free space (or fix permissions) and run the same command again") from None
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("cells"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
