@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
-from xstore import shards
+from xstore import faults, shards
 from xstore.db import Store
 from xstore.errors import UserError
 from xstore.planner import CellSpec
@@ -42,6 +42,7 @@ def compute_to_shard(db_path: str, spec, cell: CellSpec) -> str:
     started, t0 = datetime.now(), time.perf_counter()
     try:
         tables = _runner(cell.kind)(CellContext(cell, spec, store, log=lambda *_: None))
+        faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
         return str(shards.write_shard(staging, cell_row(cell, started, t0), tables))
     except Exception as err:  # reported through the shard, recorded by the coordinator
         return str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, err))
@@ -103,6 +104,10 @@ def submitit_executor(store: Store, options: ClusterOptions, cluster: str = "slu
         if options.partition:
             params["slurm_partition"] = options.partition
     executor.update_parameters(**params)
+    if cluster == "slurm":
+        from xstore.slurm import use_squeue_if_no_accounting
+
+        executor.xstore_squeue = use_squeue_if_no_accounting(executor)
     return executor
 
 

@@ -117,8 +117,11 @@ def _fill_parallel(todo, spec, store, report, broken, progress, executor, worker
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     elif executor == "slurm":
-        run_parallel(todo, spec, store, submitit_executor(store, cluster, submitit_cluster), report, broken,
-                     progress, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
+        jobs = submitit_executor(store, cluster, submitit_cluster)
+        if getattr(jobs, "xstore_squeue", False):
+            progress.console.print("Slurm accounting is off on this cluster: job states are read from squeue")
+        run_parallel(todo, spec, store, jobs, report, broken, progress,
+                     poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
     else:
         raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
 
