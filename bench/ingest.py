@@ -1,6 +1,8 @@
 """Ingest: prediction rows per second through the Arrow path xstore uses, against SQLModel add_all.
 
-Both write the same rows (full FLOAT[] logits) into a migrated xstore database file on disk.
+Both write the same rows (full FLOAT[] logits) into a migrated xstore database file on disk. A third
+measure writes the Arrow rows in ten cells into `prediction` as migrated (no primary key) and into the same
+table with a primary key on (cell_key, example_id, unit): why `prediction` has none.
 Run: python bench/ingest.py [--rows N] [--orm-rows N]
 """
 
@@ -46,6 +48,29 @@ def _orm_rate(db: Path, rows) -> float:
     return len(objects) / elapsed
 
 
+def _last_cell_rate(db: Path, rows, primary_key: bool) -> tuple[float, float]:
+    """Rows/s of the last of ten cells written into `prediction` (the table then holds 90% of the rows),
+    and the file's MiB at the end; `primary_key` adds PRIMARY KEY (cell_key, example_id, unit)."""
+    import duckdb
+
+    from xstore.db import Store
+
+    Store(db).upgrade()
+    con = duckdb.connect(str(db))
+    if primary_key:
+        con.execute("ALTER TABLE prediction ADD PRIMARY KEY (cell_key, example_id, unit)")
+    part = rows.num_rows // 10
+    for i in range(10):
+        con.register("_rows", rows.slice(i * part, part))
+        t0 = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute("INSERT INTO prediction BY NAME SELECT * FROM _rows")
+        con.execute("COMMIT")
+        elapsed = time.perf_counter() - t0
+    con.close()
+    return part / elapsed, db.stat().st_size / 2**20
+
+
 def run(quick: bool = False) -> list[dict]:
     n_arrow, n_orm = (200_000, 5_000) if quick else (2_000_000, 20_000)
     return measure(n_arrow, n_orm)
@@ -55,10 +80,16 @@ def measure(n_arrow: int, n_orm: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         arrow = _arrow_rate(Path(tmp) / "arrow.duckdb", prediction_rows(n_arrow))
         orm = _orm_rate(Path(tmp) / "orm.duckdb", prediction_rows(n_orm))
+        plain, plain_mib = _last_cell_rate(Path(tmp) / "plain.duckdb", prediction_rows(n_arrow), primary_key=False)
+        keyed, keyed_mib = _last_cell_rate(Path(tmp) / "keyed.duckdb", prediction_rows(n_arrow), primary_key=True)
     return [
         result("ingest", f"Arrow insert, {n_arrow:,} rows", arrow, "rows/s", "SQLModel add_all", arrow / orm,
                ">= 100x and >= 1M rows/s"),
         result("ingest", f"SQLModel add_all, {n_orm:,} rows", orm, "rows/s"),
+        result("ingest", f"last of 10 cells into prediction ({n_arrow:,} rows in all), no primary key", plain,
+               "rows/s", "with a primary key", plain / keyed, "> 1: why prediction has none"),
+        result("ingest", "  with PRIMARY KEY (cell_key, example_id, unit)", keyed, "rows/s"),
+        result("ingest", "  file size, no primary key", plain_mib, "MiB", "with a primary key", plain_mib / keyed_mib),
     ]
 
 

@@ -35,8 +35,6 @@ _LOCK_PID = re.compile(r"PID (\d+)")
 _WAITER_FRESH_SECONDS = 2.0
 # A held connection is closed (when unused) this long after opening, to give back DuckDB's block cache.
 _HOLD_RENEW_SECONDS = 10.0
-# Shared rows that many cells may write (a task, a pretrained model): the first writer's row stays.
-REFERENCE_TABLES = frozenset({"task", "pretrained_model"})
 
 
 def _migration_modules() -> list:
@@ -256,8 +254,12 @@ class Store:
         """Insert a cell's rows (Arrow tables by table name) and its `cell` row in one transaction.
 
         Returns False, writing nothing, when the cell is already stored: the `cell` row goes in first,
-        and its primary key refuses a second one (no lookup needed before writing).
+        and its primary key refuses a second one (no lookup needed before writing). Rows of a reference
+        table (`schema.REFERENCE_TABLES`) that are there already are kept as they are.
         """
+        # Imported here: the schema needs SQLModel (~0.7 s to import), which reading a database never does.
+        from xstore.schema import REFERENCE_TABLES
+
         with self.connect() as con:
             con.begin()
             try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from xstore.db import Store, rollback_quietly
 from xstore.errors import UserError
-from xstore.schema import CELL_TABLES
+from xstore.schema import CELL_COLUMNS
 
 
 @dataclass
@@ -75,7 +75,7 @@ def plan_delete(store: Store, selection: Selection) -> dict:
         for _, kind in doomed:
             kinds[kind] = kinds.get(kind, 0) + 1
         rows = {table: con.execute(f"SELECT count(*) FROM {table} WHERE {column} IN (SELECT unnest(?))", [keys]).fetchall()[0][0]
-                for table, column in {**CELL_TABLES, "training_step": "run_key", "failure": "cell_key"}.items()}
+                for table, column in CELL_COLUMNS.items() if table != "cell"}
     return {"keys": keys, "kinds": kinds, "rows": rows}
 
 
@@ -89,7 +89,7 @@ def delete(store: Store, selection: Selection) -> dict:
         with store.connect() as con:
             con.begin()
             try:
-                for table, column in {**CELL_TABLES, "training_step": "run_key", "failure": "cell_key", "cell": "key"}.items():
+                for table, column in CELL_COLUMNS.items():
                     con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?))", [keys]).fetchall()
                 con.commit()
             except BaseException:

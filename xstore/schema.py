@@ -1,7 +1,9 @@
 """The tables of an xstore database, as SQLModel classes: the schema of record.
 
-Migrations in `migrations/` create and change the tables; a test checks that the migrated database
-matches these classes column for column. Keys are content hashes (see `xstore.keys`), never serials.
+Migrations in `migrations/` create and change the tables; a test checks that the migrated database matches
+these classes in full. Each class also says whose rows it holds (`__table_args__`), and the lists at the end
+are derived from that. Keys are content hashes (see `xstore.keys`), never serials. Times are local and
+naive (`TIMESTAMP`): SQLModel's default for `datetime` would say `TIMESTAMP WITH TIME ZONE`.
 """
 
 from __future__ import annotations
@@ -9,32 +11,49 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Double, Float
+from sqlalchemy import JSON, Column, DateTime, Double, Float, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
+
+
+def _cell_rows(column: str) -> dict:
+    """`__table_args__` of a table whose rows a cell writes, in the transaction of its `cell` row;
+    `column` holds that cell's key. Deleting the cell deletes them."""
+    return {"info": {"rows": "cell", "cell_column": column}}
+
+
+# `__table_args__` of a table of rows many cells may write (a task, a base model): the first writer's row stays.
+_REFERENCE_ROWS = {"info": {"rows": "reference"}}
+
+
+def _about_cells(column: str) -> dict:
+    """`__table_args__` of the fill's own records of cells (`cell`, `failure`): deleted with the cell."""
+    return {"info": {"rows": "fill", "cell_column": column}}
 
 
 class SchemaVersion(SQLModel, table=True):
     """One row per applied migration."""
 
     __tablename__ = "schema_version"
-    version: int = Field(primary_key=True)
+    # numbered by the migrations, not by the database (DuckDB has no SERIAL type: docs/dependencies.md)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     name: str
-    applied_at: datetime
+    applied_at: datetime = Field(sa_type=DateTime)
 
 
 class Cell(SQLModel, table=True):
     """One row per computed cell: written in the same transaction as the cell's own rows."""
 
     __tablename__ = "cell"
+    __table_args__ = _about_cells("key")
     key: str = Field(primary_key=True)
     kind: str  # load, train_intermediate, train_target, predict_clean, perturb, predict_perturbed, fit_calibration
     params: dict = Field(sa_column=Column(JSON, nullable=False))
     parents: list = Field(sa_column=Column(JSON, nullable=False))
     host: str
     pid: int
-    started_at: datetime
-    finished_at: datetime
+    started_at: datetime = Field(sa_type=DateTime)
+    finished_at: datetime = Field(sa_type=DateTime)
     wall_seconds: float = Field(sa_type=Double)
 
 
@@ -42,6 +61,7 @@ class Failure(SQLModel, table=True):
     """One row per failed attempt at a cell; kept after a later success, as history."""
 
     __tablename__ = "failure"
+    __table_args__ = _about_cells("cell_key")
     cell_key: str = Field(primary_key=True)
     attempt: int = Field(primary_key=True)
     kind: str
@@ -50,25 +70,28 @@ class Failure(SQLModel, table=True):
     traceback: str
     host: str
     pid: int
-    failed_at: datetime
+    failed_at: datetime = Field(sa_type=DateTime)
 
 
 class PretrainedModel(SQLModel, table=True):
     """A phase-1 encoder as resolved for a fill: hub id, local directory or built-in tiny model."""
 
     __tablename__ = "pretrained_model"
+    __table_args__ = _REFERENCE_ROWS
     name: str = Field(primary_key=True)  # as written in the spec
     source: str  # "hub", "local" or "builtin"
     path: str  # where the weights were read from
     weights_sha256: str
     config: dict = Field(sa_column=Column(JSON, nullable=False))
-    revision: str = ""  # hub commit of a hub model ("" for local and built-in models)
+    # hub commit of a hub model ("" for local and built-in models); migration 0003 added it with a default
+    revision: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
 
 
 class Task(SQLModel, table=True):
     """A catalogue task at one version."""
 
     __tablename__ = "task"
+    __table_args__ = _REFERENCE_ROWS
     name: str = Field(primary_key=True)
     version: int = Field(primary_key=True)
     role: str  # intermediate, target or both
@@ -82,6 +105,7 @@ class Example(SQLModel, table=True):
     """One input of a task: written by a `load` cell, read by training, prediction and attacks."""
 
     __tablename__ = "example"
+    __table_args__ = _cell_rows("cell_key")
     id: str = Field(primary_key=True)
     cell_key: str = Field(index=True)
     task: str
@@ -101,6 +125,7 @@ class DataSource(SQLModel, table=True):
     """Where one `load` cell read its rows: every stored example traces back to exact inputs."""
 
     __tablename__ = "data_source"
+    __table_args__ = _cell_rows("cell_key")
     cell_key: str = Field(primary_key=True)
     task: str
     task_version: int
@@ -117,6 +142,7 @@ class TrainingRun(SQLModel, table=True):
     """A fine-tuning run: phase 2 (intermediate) or phase 3 (target)."""
 
     __tablename__ = "training_run"
+    __table_args__ = _cell_rows("key")
     key: str = Field(primary_key=True)  # the train cell's key
     phase: str  # intermediate or target
     base_model: str
@@ -145,6 +171,7 @@ class TrainingStep(SQLModel, table=True):
     """Training curves: one row per logged step of a run."""
 
     __tablename__ = "training_step"
+    __table_args__ = _cell_rows("run_key")  # written by the training cell, whose key is the run's
     run_key: str = Field(primary_key=True)
     step: int = Field(primary_key=True)
     loss: float = Field(sa_type=Double)
@@ -157,6 +184,7 @@ class Perturbation(SQLModel, table=True):
     """One attack attempt on one example."""
 
     __tablename__ = "perturbation"
+    __table_args__ = _cell_rows("cell_key")
     id: str = Field(primary_key=True)
     cell_key: str = Field(index=True)
     example_id: str
@@ -179,11 +207,17 @@ class Prediction(SQLModel, table=True):
 
     Written in bulk through Arrow, never one object at a time. `language`, `attack` and `label`
     repeat the input's values so that metric queries need no join on the hot path.
+
+    The table has no primary key: an index over tens of millions of rows slows every bulk insert
+    (docs/dependencies.md), and a cell's rows are written once, with its `cell` row. The mapper's key
+    (which SQLAlchemy needs to map a class) is what identifies a row; the database does not check it.
     """
 
     __tablename__ = "prediction"
-    cell_key: str = Field(primary_key=True)
-    example_id: str = Field(primary_key=True)
+    __table_args__ = _cell_rows("cell_key")
+    __mapper_args__ = {"primary_key": ["cell_key", "example_id", "unit"]}
+    cell_key: str
+    example_id: str
     perturbation_id: Optional[str] = None
     run_key: str
     task: str
@@ -194,13 +228,15 @@ class Prediction(SQLModel, table=True):
     logits: list = Field(sa_column=Column(ARRAY(Float), nullable=False))
     pred_label: int
     confidence: float = Field(sa_type=Double)  # max softmax probability at temperature 1
-    unit: int = 0  # the scored unit: word index for token tagging, 0 for other heads
+    # the scored unit: word index for token tagging, 0 for other heads; migration 0003 added it with a default
+    unit: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class SpanAnswer(SQLModel, table=True):
     """A span-extraction answer: the text predicted for one question and its scores against the gold."""
 
     __tablename__ = "span_answer"
+    __table_args__ = _cell_rows("cell_key")
     cell_key: str = Field(primary_key=True)
     example_id: str = Field(primary_key=True)
     run_key: str
@@ -217,6 +253,7 @@ class CalibrationFit(SQLModel, table=True):
     """A post-hoc calibration fitted for one run; applied to its logits in SQL."""
 
     __tablename__ = "calibration_fit"
+    __table_args__ = _cell_rows("key")
     key: str = Field(primary_key=True)
     run_key: str
     method: str  # temperature
@@ -230,13 +267,14 @@ class CalibrationFit(SQLModel, table=True):
     nll_after: float = Field(sa_type=Double)
 
 
+def _tables(rows: str) -> dict[str, str]:
+    """Table name -> the column naming the cell, of every table whose `info` says it holds `rows`."""
+    return {t.name: t.info.get("cell_column", "") for t in SQLModel.metadata.sorted_tables if t.info.get("rows") == rows}
+
+
 #: Tables whose rows a cell writes, with the column that names the cell.
-CELL_TABLES: dict[str, str] = {
-    "example": "cell_key",
-    "training_run": "key",
-    "perturbation": "cell_key",
-    "prediction": "cell_key",
-    "span_answer": "cell_key",
-    "data_source": "cell_key",
-    "calibration_fit": "key",
-}
+CELL_TABLES: dict[str, str] = _tables("cell")
+#: Tables of rows that many cells may write; inserting one that is there already keeps the first.
+REFERENCE_TABLES: tuple[str, ...] = tuple(_tables("reference"))
+#: Every table with rows that belong to one cell, with the column naming it: what deleting a cell removes.
+CELL_COLUMNS: dict[str, str] = {**CELL_TABLES, **_tables("fill")}

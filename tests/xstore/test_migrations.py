@@ -9,25 +9,49 @@ from xstore.db import Store, latest_version
 from xstore.errors import UserError
 from xstore.migrations import MIGRATIONS
 
-# How SQLAlchemy column types appear in DuckDB's information_schema.
-_DUCKDB_TYPE = {"INTEGER": "INTEGER", "VARCHAR": "VARCHAR", "AUTOSTRING": "VARCHAR", "DOUBLE": "DOUBLE",
-                "JSON": "JSON", "DATETIME": "TIMESTAMP", "UTCDATETIME": "TIMESTAMP", "ARRAY": "FLOAT[]", "FLOAT": "FLOAT"}
+def _catalog(path) -> dict:
+    """A database's schema as DuckDB describes it: per table, its columns (type, nullability, default),
+    its primary key and its indexes (by column, whatever their names)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {}
+        for table, column, data_type, nullable, default in con.execute(
+                "SELECT table_name, column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
+                "WHERE NOT internal ORDER BY table_name, column_index").fetchall():
+            tables.setdefault(table, {"columns": [], "primary key": [], "indexes": []})
+            tables[table]["columns"].append((column, data_type, "NULL" if nullable else "NOT NULL", default))
+        for table, columns in con.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                                          "WHERE constraint_type = 'PRIMARY KEY'").fetchall():
+            tables[table]["primary key"] = columns
+        for table, expressions, unique in con.execute(
+                "SELECT table_name, expressions, is_unique FROM duckdb_indexes() ORDER BY ALL").fetchall():
+            tables[table]["indexes"].append((expressions, unique))
+        return tables
+    finally:
+        con.close()
 
 
-def _columns(con, table):
-    return dict(con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall())
+def test_migrated_schema_matches_sqlmodel_classes_in_full(tmp_path):
+    """Every migration applied gives exactly the database SQLModel would create from the classes:
+    the same tables, columns in order, types, nullability, defaults, primary keys and indexes."""
+    from sqlalchemy import create_engine
+
+    Store(tmp_path / "migrated.duckdb").upgrade()
+    engine = create_engine(f"duckdb:///{tmp_path / 'declared.duckdb'}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    migrated, declared = _catalog(tmp_path / "migrated.duckdb"), _catalog(tmp_path / "declared.duckdb")
+    assert sorted(migrated) == sorted(declared)
+    for table in declared:
+        assert migrated[table] == declared[table], table
 
 
-def test_migrated_schema_matches_sqlmodel_classes(tmp_path):
-    store = Store(tmp_path / "x.duckdb")
-    store.upgrade()
-    with store.connect(read_only=True) as con:
-        for table in SQLModel.metadata.sorted_tables:
-            stored = _columns(con, table.name)
-            declared = {c.name: _DUCKDB_TYPE[type(c.type).__name__.upper()] for c in table.columns}
-            assert stored == declared, table.name
+def test_prediction_has_no_primary_key_but_a_mapper_key(tmp_path):
+    """No index slows prediction's bulk inserts; SQLAlchemy still maps the class, by (cell, example, unit)."""
+    from xstore.schema import Prediction
+
+    assert list(SQLModel.metadata.tables["prediction"].primary_key) == []
+    assert [c.name for c in Prediction.__mapper__.primary_key] == ["cell_key", "example_id", "unit"]
 
 
 def test_new_database_records_every_migration(tmp_path):
