@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from xstore.errors import UserError
+from xstore.runners import CellKind
 from xstore.runners.rows import model_rows
 from xstore.schema import CalibrationFit
 
@@ -66,6 +67,9 @@ def run(ctx) -> dict[str, pa.Table]:
         nll_before=nll(logits, labels, 1.0), nll_after=nll(logits, labels, temperature),
     )
     return {"calibration_fit": model_rows([fit])}
+
+
+KINDS = (CellKind("fit_calibration", order=6, version=1, run=run),)
 
 
 def fit_inputs(logits: list[list[float]], labels: list[int]) -> tuple[np.ndarray, np.ndarray]:

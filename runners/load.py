@@ -9,6 +9,7 @@ import pyarrow as pa
 from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.keys import content_key
+from xstore.runners import CellKind
 from xstore.schema import DataSource, Task
 from xstore.runners.rows import model_rows
 
@@ -48,3 +49,6 @@ def run(ctx) -> dict[str, pa.Table]:
     task_row = Task(name=task.name, version=task.version, role=task.role, head=task.head,
                     labels=list(task.label_set(ctx.spec.data_dir(task.name))), text_fields=list(task.text_fields), languages=list(task.languages))
     return {"task": model_rows([task_row]), "example": examples, "data_source": model_rows([source])}
+
+
+KINDS = (CellKind("load", order=0, version=1, run=run),)

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
 from xstore.keys import canonical_json, content_key
+from xstore.runners import CellKind
 
 
 def run(ctx) -> dict[str, pa.Table]:
@@ -29,7 +30,7 @@ def run(ctx) -> dict[str, pa.Table]:
                          [cell.parents["examples"]]).to_pylist()
     victim_key = cell.parents.get("victim")
     if victim_key is None:
-        attempts = _function(entry.runner)(examples, p["params"])
+        attempts = _resolve(entry.runner)(examples, p["params"])
     else:
         attempts = _attack_victim(ctx, entry, examples, victim_key)
     n = len(examples)
@@ -52,8 +53,13 @@ def run(ctx) -> dict[str, pa.Table]:
     })}
 
 
-def _function(path: str):
-    module, _, name = path.partition(":")
+KINDS = (CellKind("perturb", order=4, version=1, run=run),)
+
+
+def _resolve(target: str):
+    """The function a catalogue entry names as "module:function", importing its module now (attack
+    builders import textattack): the one resolver of such strings."""
+    module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
@@ -110,7 +116,7 @@ def attack_examples(victim, entry, examples: list[dict], language: str, params: 
     clean = victim.logits(inputs)  # the victim's predict_clean logits: same inputs, order and batches
     for key, row in zip(inputs, clean):
         victim.cache[key] = row  # each attack's first query is the clean input
-    attack = _function(entry.runner)(victim, language, params)
+    attack = _resolve(entry.runner)(victim, language, params)
     attempts = []
     for example, texts, logits in zip(examples, inputs, clean):
         if logits.argmax() != example["label"]:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from xstore.errors import UserError
+from xstore.runners import CellKind
 
 
 def quiet_transformers() -> None:
@@ -94,6 +95,12 @@ def run(ctx) -> dict[str, pa.Table]:
     if "span_answer" in scored:
         tables["span_answer"] = span_answer_table(cell, inputs, scored["span_answer"])
     return tables
+
+
+KINDS = (
+    CellKind("predict_clean", order=3, version=1, run=run),
+    CellKind("predict_perturbed", order=5, version=1, run=run),  # after `perturb`, whose rows it reads
+)
 
 
 def example_dicts(inputs: pa.Table) -> list[dict]:

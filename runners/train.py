@@ -43,6 +43,7 @@ import pyarrow as pa
 from xstore import faults
 from xstore.catalog import get_task
 from xstore.errors import UserError
+from xstore.runners import CellKind
 from xstore.runners import models as base_models
 from xstore.runners.heads import head_module
 from xstore.runners.heads._batches import feature_length
@@ -212,6 +213,12 @@ def run(ctx) -> dict[str, pa.Table]:
         "training_run": model_rows([run_row]),
         "training_step": pa.Table.from_pylist(steps),
     }
+
+
+KINDS = (
+    CellKind("train_intermediate", order=1, version=2, run=run),  # 2: model selection on English dev
+    CellKind("train_target", order=2, version=2, run=run),  # 2: model selection on English dev
+)
 
 
 def _untrained_run(ctx, tasks, base_path, base_row, parent, t0) -> dict[str, pa.Table]:

@@ -284,16 +284,18 @@ class Store:
                 raise
         return True
 
-    def record_failure(self, key: str, kind: str, params: dict, error: str, traceback_text: str) -> None:
-        """Add a failure row (attempt number one higher than the last) in its own short transaction."""
+    def record_failure(self, key: str, kind: str, params: dict, error: str, traceback_text: str,
+                       host: Optional[str] = None, pid: Optional[int] = None) -> None:
+        """Add a failure row (attempt number one higher than the last) in its own short transaction;
+        `host` and `pid` say where the attempt ran (default: this process)."""
         with self.connect() as con:
             attempt = con.execute(
                 "SELECT coalesce(max(attempt), 0) + 1 FROM failure WHERE cell_key = ?", [key]
             ).fetchall()[0][0]
             _insert_row(con, "failure", {
                 "cell_key": key, "attempt": attempt, "kind": kind, "params": params,
-                "error": error, "traceback": traceback_text, "host": socket.gethostname(),
-                "pid": os.getpid(), "failed_at": datetime.now(),
+                "error": error, "traceback": traceback_text, "host": host or socket.gethostname(),
+                "pid": pid or os.getpid(), "failed_at": datetime.now(),
             })
 
     # -- the fill lock -----------------------------------------------------------------------

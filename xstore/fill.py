@@ -1,46 +1,29 @@
 """`xstore fill`: compute the missing cells of a spec in dependency order, one short transaction each.
 
 Each runner fetches its inputs by key and computes with no transaction open; its rows and the `cell`
-row are then inserted together, so a kill loses at most the cell in flight.
+row are then inserted together, so a kill loses at most the cell in flight. Cells run here one after
+another (serial), or in worker processes or cluster jobs (`xstore.executors`) whose results this process
+ingests as they arrive; both loops run and fail a cell through `xstore.cells` and keep the same books.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import importlib
-import os
-import socket
 import time
-import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Callable, Optional
+from pathlib import Path
+from typing import Optional
 
 from rich.console import Console
 
-from xstore import faults
+from xstore import faults, shards
+from xstore.cells import CellFailure, compute
 from xstore.db import Store
 from xstore.errors import UserError
-from xstore.executors import ClusterOptions, local_pool, run_parallel, submitit_executor
-from xstore.planner import KIND_BY_NAME, CellSpec, declare, plan
+from xstore.executors import ClusterOptions, compute_to_shard, local_pool, submitit_executor
+from xstore.planner import CellSpec, declare, plan
 from xstore.progress import CellProgress
 from xstore.spec import Spec
-
-
-@dataclass
-class CellContext:
-    """What a runner gets: the cell to compute, the spec it came from, and the store to read."""
-
-    cell: CellSpec
-    spec: Spec
-    store: Store
-    log: Callable[[str], None] = print
-
-    def fetch(self, sql: str, params: Optional[list] = None):
-        """Run a read query in a short read-only connection and return an Arrow table."""
-        with self.store.connect(read_only=True) as con:
-            return con.sql(sql, params=params or []).to_arrow_table()
 
 
 @dataclass
@@ -59,11 +42,6 @@ class FillReport:
         return 1 if self.failed else 0
 
 
-def _runner(kind: str) -> Callable[[CellContext], dict]:
-    module, _, name = KIND_BY_NAME[kind].runner.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional[Console] = None,
          executor: str = "serial", workers: int = 2, cluster: Optional[ClusterOptions] = None,
          submitit_cluster: str = "slurm") -> FillReport:
@@ -72,6 +50,8 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     `executor` is "serial" (this process), "local" (`workers` processes) or "slurm" (one submitit job per
     cell, `cluster` giving the resources; `submitit_cluster="local"` runs those jobs locally, for tests).
     """
+    if executor not in ("serial", "local", "slurm"):
+        raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
     console = console or Console(stderr=True)
     report = FillReport()
     # A serial fill is the only process using the file, so it keeps it open between cells; the
@@ -90,49 +70,130 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
             return report
         broken = {c.key for c in current.missing if c.key in current.failed and not retry_failed}
         with CellProgress(console, len(todo)) as progress:
-            if executor != "serial":
-                _fill_parallel(todo, spec, store, report, broken, progress, executor, workers,
-                               cluster or ClusterOptions(), submitit_cluster)
-                return report
-            for cell in todo:
-                progress.working_on(f"[bold]{cell.kind}[/] {cell.describe()}")
-                t0 = time.perf_counter()
-                if any(parent in broken for parent in cell.parents.values()):
-                    broken.add(cell.key)
-                    report.blocked.append(cell)
-                    progress.finished("blocked", cell)
-                elif _run_one(cell, spec, store, report, progress.console):
-                    progress.finished("stored", cell, time.perf_counter() - t0)
-                else:
-                    broken.add(cell.key)
-                    progress.finished("failed", cell, time.perf_counter() - t0)
+            books = _Books(store, report, progress, broken)
+            if executor == "serial":
+                _fill_serial(todo, spec, store, books)
+            elif executor == "local":
+                pool = local_pool(workers)
+                try:
+                    _coordinate(todo, spec, store, pool, books)
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                jobs = submitit_executor(store, cluster or ClusterOptions(), submitit_cluster)
+                if getattr(jobs, "xstore_squeue", False):
+                    progress.console.print("Slurm accounting is off on this cluster: job states are read from squeue")
+                _coordinate(todo, spec, store, jobs, books, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
     return report
 
 
-def _fill_parallel(todo, spec, store, report, broken, progress, executor, workers, cluster, submitit_cluster):
-    if executor == "local":
-        pool = local_pool(workers)
+class _Books:
+    """What a fill keeps for every finished cell, whatever ran it: the report, the cells whose dependants
+    cannot run (`broken`), a `failure` row per failure, and a line of progress."""
+
+    def __init__(self, store: Store, report: FillReport, progress: CellProgress, broken: set[str]):
+        self.store, self.report, self.progress, self.broken = store, report, progress, broken
+
+    def blocked(self, cell: CellSpec) -> bool:
+        """True, after noting it, when a parent of `cell` failed or is blocked itself."""
+        if not any(parent in self.broken for parent in cell.parents.values()):
+            return False
+        self.broken.add(cell.key)
+        self.report.blocked.append(cell)
+        self.progress.finished("blocked", cell)
+        return True
+
+    def stored(self, kind: str, cell: Optional[CellSpec] = None, seconds: Optional[float] = None) -> None:
+        """A cell of `kind` is stored (`cell` None: one a killed coordinator left as a shard)."""
+        self.report.computed[kind] = self.report.computed.get(kind, 0) + 1
+        if cell is not None:
+            self.progress.finished("stored", cell, seconds)
+
+    def failed(self, cell: CellSpec, failure: CellFailure, seconds: Optional[float] = None,
+               recorded: bool = False) -> None:
+        """Record the failure (unless its shard's ingest did), or stop the fill if the disk is the cause."""
+        failure.stop_if_storage(self.store)
+        if not recorded:
+            failure.record(self.store, cell.key, cell.kind, cell.params)
+        self.report.failed.append((cell, failure.message, failure.user_error))
+        self.broken.add(cell.key)
+        self.progress.finished("failed", cell, seconds, failure.message)
+
+
+def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) -> None:
+    """Compute and store each cell in this process, in dependency order."""
+    for cell in todo:
+        books.progress.working_on(f"[bold]{cell.kind}[/] {cell.describe()}")
+        if books.blocked(cell):
+            continue
+        t0 = time.perf_counter()
         try:
-            run_parallel(todo, spec, store, pool, report, broken, progress)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    elif executor == "slurm":
-        jobs = submitit_executor(store, cluster, submitit_cluster)
-        if getattr(jobs, "xstore_squeue", False):
-            progress.console.print("Slurm accounting is off on this cluster: job states are read from squeue")
-        run_parallel(todo, spec, store, jobs, report, broken, progress,
-                     poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
+            row, tables = compute(cell, spec, store, log=books.progress.console.log)
+            store.write_cell(row, tables)
+            faults.reached("stored")
+        except Exception as err:  # any failure of one cell is recorded and the fill goes on
+            books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
+        else:
+            books.stored(cell.kind, cell, time.perf_counter() - t0)
+
+
+def _coordinate(todo: list[CellSpec], spec: Spec, store: Store, executor, books: _Books,
+                poll_seconds: float = 0.2) -> None:
+    """Submit each cell to `executor` once its parents are stored; ingest the shards as they arrive.
+
+    `executor` is a ProcessPoolExecutor or a submitit executor: both have `submit(fn, *args) -> future`.
+    """
+    staging = shards.staging_dir(store)
+    staging.mkdir(parents=True, exist_ok=True)
+    for leftover in shards.finished_shards(staging):  # from a coordinator that was killed mid-fill
+        _ingest(store, leftover, books)
+    with store.connect(read_only=True) as con:
+        stored = {key for (key,) in con.execute("SELECT key FROM cell").fetchall()}
+    waiting = [c for c in todo if c.key not in stored]
+    books.progress.skip_to(len(todo) - len(waiting))
+    running = {}
+    while waiting or running:
+        for cell in list(waiting):
+            if books.blocked(cell):
+                waiting.remove(cell)
+            elif set(cell.parents.values()) <= stored:
+                running[cell.key] = (cell, executor.submit(compute_to_shard, str(store.path), spec, cell))
+                waiting.remove(cell)
+        books.progress.working_on(f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
+        for key, (cell, future) in list(running.items()):
+            if not future.done():
+                continue
+            del running[key]
+            try:
+                folder = Path(future.result())
+            except Exception as err:  # the job itself died (killed, out of memory, node failure)
+                books.failed(cell, CellFailure.of(err, prefix="job failed: "))
+                continue
+            if _ingest(store, folder, books, cell):
+                stored.add(cell.key)
+        if running:
+            time.sleep(poll_seconds)
+
+
+def _ingest(store: Store, folder: Path, books: _Books, cell: Optional[CellSpec] = None) -> bool:
+    """Ingest one shard; True when its cell is now stored. `cell` is None for a shard left by a killed
+    coordinator: its cell is in `todo` again, and is computed again if the shard does not make it."""
+    try:
+        manifest = shards.ingest(store, folder)
+    except shards.BadShard as err:
+        books.progress.console.print(f"[red]rejected[/] {err}; the cell will be computed again")
+        failure, recorded = CellFailure(str(err), False, ""), False
+    except Exception as err:  # inserting the rows failed: the fill cannot go on (the shard stays for next time)
+        CellFailure.of(err).stop_if_storage(store)
+        raise
     else:
-        raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
-
-
-def cell_row(cell: CellSpec, started: datetime, t0: float) -> dict:
-    """The `cell` row written with a computed cell's own rows."""
-    return {
-        "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
-        "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
-        "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
-    }
+        if manifest["status"] == "done":
+            books.stored(manifest["cell"]["kind"], cell)
+            return True
+        failure, recorded = CellFailure.from_manifest(manifest), True
+    if cell is not None:
+        books.failed(cell, failure, recorded=recorded)
+    return False
 
 
 def _remove_stale_temporaries(store: Store) -> None:
@@ -142,44 +203,3 @@ def _remove_stale_temporaries(store: Store) -> None:
     if store.artifacts.is_dir():
         for stale in store.artifacts.glob("*/*.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _run_one(cell: CellSpec, spec: Spec, store: Store, report: FillReport, console: Console) -> bool:
-    started, t0 = datetime.now(), time.perf_counter()
-    try:
-        tables = _runner(cell.kind)(CellContext(cell, spec, store, log=console.log))
-        faults.reached(f"runner:{cell.kind}")
-        store.write_cell(cell_row(cell, started, t0), tables)
-        faults.reached("stored")
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as err:  # any failure of one cell is recorded and the fill goes on
-        _stop_if_storage_failed(err, store)
-        is_user = isinstance(err, UserError)
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        if not is_user:
-            message = f"{type(err).__name__}: {message}"
-        store.record_failure(cell.key, cell.kind, cell.params, message, traceback.format_exc())
-        report.failed.append((cell, message, is_user))
-        console.print(f"[red]failed[/] {cell.kind} {cell.describe()}: {message}")
-        return False
-    report.computed[cell.kind] = report.computed.get(cell.kind, 0) + 1
-    return True
-
-
-_STORAGE_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
-                   errno.EDQUOT: "the disk quota is exceeded", errno.EACCES: "permission denied"}
-
-
-def _stop_if_storage_failed(err: Exception, store: Store) -> None:
-    """A full disk or an unwritable folder fails every later cell too: stop the fill with one message.
-
-    The cell in flight was rolled back (or never began its transaction), so the database holds
-    exactly the cells stored before it.
-    """
-    text = str(err)
-    reason = next((why for code, why in _STORAGE_ERRORS.items()
-                   if (isinstance(err, OSError) and err.errno == code) or os.strerror(code) in text), None)
-    if reason:
-        raise UserError(f"cannot write beside {store.path}: {reason}. Cells stored so far are kept and "
-                        "complete; free space (or fix permissions) and run the same command again") from None

@@ -15,31 +15,9 @@ from typing import Iterable
 import pyarrow as pa
 
 from xstore.catalog import get_attack, get_task
+from xstore.cells import KIND_BY_NAME, KIND_ORDER, KINDS
 from xstore.keys import KeyPrefix, KeyTemplate, Slot, content_key
 from xstore.spec import Spec, intermediate_name
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A cell kind: its code version (part of every key of that kind) and the runner that computes it."""
-
-    name: str
-    version: int
-    runner: str  # "module:function", imported only when a cell of this kind runs
-
-
-# In dependency order: a cell's parents are always of an earlier kind.
-KINDS: tuple[Kind, ...] = (
-    Kind("load", 1, "xstore.runners.load:run"),
-    Kind("train_intermediate", 2, "xstore.runners.train:run"),  # 2: model selection on English dev
-    Kind("train_target", 2, "xstore.runners.train:run"),  # 2: model selection on English dev
-    Kind("predict_clean", 1, "xstore.runners.predict:run"),
-    Kind("perturb", 1, "xstore.runners.perturb:run"),
-    Kind("predict_perturbed", 1, "xstore.runners.predict:run"),
-    Kind("fit_calibration", 1, "xstore.runners.calibrate:run"),
-)
-KIND_BY_NAME = {kind.name: kind for kind in KINDS}
-KIND_ORDER = {kind.name: i for i, kind in enumerate(KINDS)}
 
 
 class CellSpec:
@@ -164,13 +142,15 @@ def _declare(spec: Spec) -> list[CellSpec]:
     for base in grid.base_models:
         for seed in grid.seeds:
             for setting in grid.intermediate:
-                inter = _declare_intermediate(spec, out, load, base, setting, seed)
+                inter = _declare_train_intermediate(spec, out, load, base, setting, seed)
                 for target in grid.targets:
-                    _declare_target(spec, out, load, base, setting, inter, target, seed)
+                    run = _declare_train_target(spec, out, load, base, setting, inter, target, seed)
+                    _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed)
     return sorted(out.cells.values(), key=lambda c: KIND_ORDER[c.kind])
 
 
-def _declare_intermediate(spec, out, load, base, setting, seed) -> str | None:
+def _declare_train_intermediate(spec, out, load, base, setting, seed) -> str | None:
+    """The train_intermediate cell of one setting and seed (phase 2); returns its key, None for "none"."""
     if setting == "none":
         return None
     name = intermediate_name(setting)
@@ -190,7 +170,7 @@ def _declare_intermediate(spec, out, load, base, setting, seed) -> str | None:
     return out.add_from(template, {"seed": seed}, {})
 
 
-def _declare_run(spec, out, load, base, setting, inter_key, target, seed) -> str:
+def _declare_train_target(spec, out, load, base, setting, inter_key, target, seed) -> str:
     """The train_target cell of one run (phase 3); returns its key."""
     name = intermediate_name(setting)
     template = out.templates.get(("train_target", base, name, target))
@@ -230,8 +210,8 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
         else:  # transfer: the reference run of the same base model and target (and seed, unless one is named)
             setting = next(s for s in spec.grid.intermediate if intermediate_name(s) == protocol["reference"])
             ref_seed = seed if protocol["reference_seed"] is None else protocol["reference_seed"]
-            ref_inter = _declare_intermediate(spec, out, load, base, setting, ref_seed)
-            victim = _declare_run(spec, out, load, base, setting, ref_inter, target, ref_seed)
+            ref_inter = _declare_train_intermediate(spec, out, load, base, setting, ref_seed)
+            victim = _declare_train_target(spec, out, load, base, setting, ref_inter, target, ref_seed)
         params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length or get_task(target).max_length}
         parents["victim"] = victim
     key = out.add(_cell("perturb", params, parents)).key
@@ -240,9 +220,9 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
     return key
 
 
-def _declare_target(spec, out, load, base, setting, inter_key, target, seed) -> None:
+def _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed) -> None:
+    """The predict_clean, perturb, predict_perturbed and fit_calibration cells of target run `run`."""
     grid = spec.grid
-    run = _declare_run(spec, out, load, base, setting, inter_key, target, seed)
     common = {"base_model": base, "intermediate": intermediate_name(setting), "seed": seed, "task": target}
     shared = {**common, "max_length": spec.predict.max_length or get_task(target).max_length}
     # Most cells of a grid are predictions, and a run's predictions share all but a few parameters:

@@ -7,6 +7,7 @@ not a terminal gets one complete line per finished cell instead: `[12/58] stored
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
@@ -44,12 +45,15 @@ class CellProgress:
         if self.live:
             self._progress.update(self._bar, completed=done)
 
-    def finished(self, what: str, cell, seconds: float | None = None) -> None:
-        """One cell is over: `what` is "stored", "failed" or "blocked"."""
+    def finished(self, what: str, cell, seconds: float | None = None, detail: str | None = None) -> None:
+        """One cell is over: `what` is "stored", "failed" or "blocked"; `detail` says why it failed."""
         self.done += 1
+        took = f"  {seconds:.1f} s" if seconds is not None else ""
+        why = f": {detail}" if detail else ""
         if self.live:
             self._progress.advance(self._bar)
+            if what == "failed":  # above the bar, which stays
+                self.console.print(f"[red]failed[/] {escape(f'{cell.kind} {cell.describe()}{why}')}", highlight=False)
             return
-        took = f"  {seconds:.1f} s" if seconds is not None else ""
-        self.console.print(f"[{self.done}/{self.total}] {what} {cell.kind} {cell.describe()}{took}",
+        self.console.print(f"[{self.done}/{self.total}] {what} {cell.kind} {cell.describe()}{took}{why}",
                            markup=False, highlight=False, soft_wrap=True)

@@ -12,13 +12,12 @@ import hashlib
 import json
 import os
 import shutil
-import socket
-import traceback
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from xstore.cells import CellFailure
 from xstore.db import Store
 from xstore.keys import canonical_json
 
@@ -61,20 +60,16 @@ def write_shard(staging: Path, cell_row: dict, tables: dict[str, pa.Table]) -> P
     return _publish(folder, tmp, {"status": "done", "cell": row, "tables": files})
 
 
-def write_failure_shard(staging: Path, key: str, kind: str, params: dict, error: BaseException) -> Path:
+def write_failure_shard(staging: Path, key: str, kind: str, params: dict, failure: CellFailure) -> Path:
     """Report a failed cell from a worker, for the coordinator to record as a `failure` row."""
     folder = staging / key
     tmp = staging / f".{key}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    from xstore.errors import UserError
-
     return _publish(folder, tmp, {
-        "status": "failed", "key": key, "kind": kind, "params": params,
-        "user_error": isinstance(error, UserError),
-        "error": message if isinstance(error, UserError) else f"{type(error).__name__}: {message}",
-        "traceback": "".join(traceback.format_exception(error)), "host": socket.gethostname(), "pid": os.getpid(),
+        "status": "failed", "key": key, "kind": kind, "params": params, "error": failure.message,
+        "user_error": failure.user_error, "traceback": failure.traceback, "storage": failure.storage,
+        "host": failure.host, "pid": failure.pid,
     })
 
 
@@ -108,7 +103,7 @@ def ingest(store: Store, folder: Path) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     if manifest["status"] == "failed":
-        store.record_failure(manifest["key"], manifest["kind"], manifest["params"], manifest["error"], manifest["traceback"])
+        CellFailure.from_manifest(manifest).record(store, manifest["key"], manifest["kind"], manifest["params"])
     else:
         tables = {t: pq.read_table(folder / e["file"]) for t, e in manifest["tables"].items()}
         store.write_cell(manifest["cell"], tables)

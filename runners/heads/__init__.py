@@ -20,18 +20,18 @@ Each module's docstring says how its confidence is defined, and where that defin
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
 from xstore.errors import UserError
+from xstore.runners.heads import classification, multiple_choice, retrieval, span, tagging
 
-# Head kind (xstore.tasks.HEADS) -> its module; the one place a head is registered.
-HEADS: dict[str, str] = {
-    "classification": "xstore.runners.heads.classification",
-    "multiple_choice": "xstore.runners.heads.multiple_choice",
-    "tagging": "xstore.runners.heads.tagging",
-    "span": "xstore.runners.heads.span",
-    "retrieval": "xstore.runners.heads.retrieval",
+# Head kind -> its module: the one place a head kind is declared. A catalogue task names one (TaskEntry.head).
+HEADS: dict[str, ModuleType] = {
+    "classification": classification,
+    "multiple_choice": multiple_choice,
+    "tagging": tagging,
+    "span": span,
+    "retrieval": retrieval,
 }
 
 
@@ -39,4 +39,4 @@ def head_module(head: str) -> ModuleType:
     """The module of head kind `head`."""
     if head not in HEADS:
         raise UserError(f"no runner for head kind {head!r}; known: {', '.join(HEADS)}")
-    return importlib.import_module(HEADS[head])
+    return HEADS[head]

@@ -5,7 +5,8 @@ import pytest
 from conftest import run_cli, write_spec
 from xstore.catalog import ATTACKS
 from xstore.keys import content_key
-from xstore.planner import KIND_BY_NAME, declare
+from xstore.cells import KIND_BY_NAME
+from xstore.planner import declare
 from xstore.spec import load_spec
 
 

@@ -328,3 +328,15 @@ def test_hub_models_record_their_revision():
     assert record_revision(hub, types.SimpleNamespace(_commit_hash="abc123")).revision == "abc123"
     local = PretrainedModel(name="m", source="local", path="m", weights_sha256="x", config={})
     assert record_revision(local, types.SimpleNamespace(_commit_hash="abc123")).revision == ""
+
+
+def test_every_catalogue_task_names_a_head_kind_with_a_module():
+    from xstore.runners.heads import HEADS, head_module
+    from xstore.tasks import TASKS
+
+    assert {task.head for task in TASKS.values()} == set(HEADS)
+    for head in HEADS:
+        module = head_module(head)
+        assert all(callable(getattr(module, name)) for name in ("model_class", "encode", "collate", "predict", "dev_score"))
+    with pytest.raises(UserError, match="no runner for head kind 'ranking'"):
+        head_module("ranking")

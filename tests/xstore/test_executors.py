@@ -11,6 +11,7 @@ import pytest
 
 from conftest import run_cli, serial_threads, write_spec
 from xstore import shards
+from xstore.cells import CellFailure
 from xstore.db import Store
 from xstore.executors import local_pool
 from xstore.fill import fill
@@ -135,14 +136,15 @@ def test_damaged_shards_are_rejected_and_removed(store, damage):
     assert _count(store, "example") == 0 and _count(store, "cell") == 0
 
 
-def test_failure_shard_becomes_a_failure_row(store):
-    folder = shards.write_failure_shard(shards.staging_dir(store), "k9", "train_target", {"seed": 1},
-                                        RuntimeError("CUDA out of memory"))
+def test_failure_shard_becomes_a_failure_row_with_the_workers_host_and_pid(store):
+    failure = CellFailure.of(RuntimeError("CUDA out of memory"))
+    failure.host, failure.pid = "node7", 4242  # as a worker on another machine reports it
+    folder = shards.write_failure_shard(shards.staging_dir(store), "k9", "train_target", {"seed": 1}, failure)
     manifest = shards.ingest(store, folder)
     assert manifest["status"] == "failed"
     with store.connect(read_only=True) as con:
-        assert con.execute("SELECT cell_key, kind, error FROM failure").fetchall() == [
-            ("k9", "train_target", "RuntimeError: CUDA out of memory")]
+        assert con.execute("SELECT cell_key, kind, error, host, pid FROM failure").fetchall() == [
+            ("k9", "train_target", "RuntimeError: CUDA out of memory", "node7", 4242)]
 
 
 def test_shards_left_by_a_killed_coordinator_are_ingested_next_time(tmp_path, capsys):

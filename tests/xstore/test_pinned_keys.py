@@ -58,7 +58,7 @@ def test_cell_keys_of_a_fixed_spec_are_pinned(tmp_path):
 
 
 def test_every_cell_kind_has_a_pinned_key():
-    from xstore.planner import KINDS
+    from xstore.cells import KINDS
 
     assert {kind for kind, _ in PINNED} == {kind.name for kind in KINDS}
 

@@ -31,9 +31,6 @@ from typing import Callable, Optional
 
 from xstore.errors import UserError
 
-HEADS = ("classification", "multiple_choice", "tagging", "span", "retrieval")
-
-
 @dataclass(frozen=True)
 class Loaded:
     """One split in one language as read, with its provenance."""
@@ -52,7 +49,7 @@ class TaskEntry:
     name: str
     version: int
     role: str  # "intermediate", "target" or "both"
-    head: str  # one of HEADS
+    head: str  # a head kind of runners/heads (HEADS): classification, multiple_choice, tagging, span, retrieval
     labels: tuple[str, ...]  # class names or tag set; () for span and retrieval
     text_fields: tuple[str, ...]  # the input fields, in model order
     splits: dict[str, tuple[str, ...]]  # split -> languages that have it

@@ -1,0 +1,110 @@
+"""Running one cell: the cell kinds and their runners, what a runner is given, the `cell` row, and what a
+failure records. A serial fill and the workers of a parallel fill run and fail a cell through `compute`
+and `CellFailure` alike.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, Optional
+
+from xstore import faults
+from xstore.db import Store
+from xstore.errors import UserError
+from xstore.runners import CellKind, calibrate, load, perturb, predict, train
+
+if TYPE_CHECKING:
+    from xstore.planner import CellSpec
+    from xstore.spec import Spec
+
+# The runner modules, each declaring the kinds it computes next to its `run`: the one place they are listed.
+RUNNER_MODULES = (load, train, predict, perturb, calibrate)
+
+#: Every cell kind, in dependency order (a cell's parents are always of an earlier kind).
+KINDS: tuple[CellKind, ...] = tuple(sorted((kind for module in RUNNER_MODULES for kind in module.KINDS),
+                                           key=lambda kind: kind.order))
+KIND_BY_NAME: dict[str, CellKind] = {kind.name: kind for kind in KINDS}
+KIND_ORDER: dict[str, int] = {kind.name: i for i, kind in enumerate(KINDS)}
+assert len(KIND_BY_NAME) == len(KINDS) == len({kind.order for kind in KINDS}), "two cell kinds share a name or order"
+
+
+@dataclass
+class CellContext:
+    """What a runner gets: the cell to compute, the spec it came from, and the store to read."""
+
+    cell: CellSpec
+    spec: Spec
+    store: Store
+    log: Callable[[str], None] = print
+
+    def fetch(self, sql: str, params: Optional[list] = None):
+        """Run a read query in a short read-only connection and return an Arrow table."""
+        with self.store.connect(read_only=True) as con:
+            return con.sql(sql, params=params or []).to_arrow_table()
+
+
+def compute(cell: CellSpec, spec: Spec, store: Store, log: Callable[[str], None] = print) -> tuple[dict, dict]:
+    """Run the cell's runner: its `cell` row and its rows by table, for one transaction to insert."""
+    started, t0 = datetime.now(), time.perf_counter()
+    tables = KIND_BY_NAME[cell.kind].run(CellContext(cell, spec, store, log=log))
+    faults.reached(f"runner:{cell.kind}")
+    row = {
+        "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
+        "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
+        "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
+    }
+    return row, tables
+
+
+# Errors that fail every later cell too, so they stop the fill instead of failing one cell.
+_STORAGE_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
+                   errno.EDQUOT: "the disk quota is exceeded", errno.EACCES: "permission denied"}
+
+
+@dataclass
+class CellFailure:
+    """Why a cell failed, as its `failure` row and the fill's report say it."""
+
+    message: str  # one line: a UserError's own text, else "ExceptionType: first line"
+    user_error: bool  # a problem the user can fix (exit code 2), not a bug or a crash
+    traceback: str
+    storage: Optional[str] = None  # why nothing more can be written (a full disk...), if that is the cause
+    host: str = field(default_factory=socket.gethostname)  # where it failed: a worker's, not the coordinator's
+    pid: int = field(default_factory=os.getpid)
+
+    @classmethod
+    def of(cls, err: BaseException, prefix: str = "") -> CellFailure:
+        """The failure that exception `err` makes (`prefix` goes before its message)."""
+        text = str(err)
+        first = text.splitlines()[0] if text else type(err).__name__
+        user_error = isinstance(err, UserError)
+        storage = next((why for code, why in _STORAGE_ERRORS.items()
+                        if (isinstance(err, OSError) and err.errno == code) or os.strerror(code) in text), None)
+        return cls(prefix + (first if user_error else f"{type(err).__name__}: {first}"), user_error,
+                   "".join(traceback.format_exception(err)), storage)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> CellFailure:
+        """The failure a worker reported in a failure shard's manifest (`shards.write_failure_shard`)."""
+        return cls(manifest["error"], manifest.get("user_error", False), manifest.get("traceback", ""),
+                   manifest.get("storage"), manifest.get("host", socket.gethostname()), manifest.get("pid", os.getpid()))
+
+    def stop_if_storage(self, store: Store) -> None:
+        """A full disk or an unwritable folder fails every later cell too: stop the fill with one message.
+
+        The cell in flight was rolled back (or never began its transaction), so the database holds
+        exactly the cells stored before it.
+        """
+        if self.storage:
+            raise UserError(f"cannot write beside {store.path}: {self.storage}. Cells stored so far are kept and "
+                            "complete; free space (or fix permissions) and run the same command again") from None
+
+    def record(self, store: Store, key: str, kind: str, params: dict) -> None:
+        """Write the `failure` row of cell `key`."""
+        store.record_failure(key, kind, params, self.message, self.traceback, host=self.host, pid=self.pid)
