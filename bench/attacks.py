@@ -4,7 +4,7 @@
     python bench/attacks.py --db demo.duckdb   # or attacks the no-intermediate run of a filled database
     python bench/run.py --only attacks         # as part of the benchmark table (100 queries per example)
 
-Baseline: one plain prediction of the same inputs with `predict.batched_logits`, as a predict_clean
+Baseline: one plain prediction of the same inputs with `common.batched_logits`, as a predict_clean
 cell computes it (best of three). Queries are TextAttack's count (every candidate scored, cached or
 not); forward passes are the inputs the model really ran, so 1 - passes/queries is the cache's share.
 The attack path is the perturb runner's own (`perturb.attack_examples`), on the GPU when there is one.
@@ -56,7 +56,7 @@ def measure(db: Path | None, language: str, n_examples: int, attacks: list[str],
     from xstore.runners.attacks.victim import Victim
     from xstore.runners.models import build_tiny
     from xstore.runners.perturb import attack_examples
-    from xstore.runners.predict import batched_logits, device, encode, quiet_transformers
+    from xstore.runners.common import batched_logits, device, encode, quiet_transformers
 
     quiet_transformers()
     rows = []

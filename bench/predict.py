@@ -32,7 +32,7 @@ TOLERANCE = {"cpu": 1e-3, "cuda": 5e-2}
 
 
 def _xstore_logits(model, tokenizer, inputs, batch_size, max_length):
-    from xstore.runners.predict import batched_logits, encode
+    from xstore.runners.common import batched_logits, encode
 
     encodings = encode(tokenizer, [r["text_a"] for r in inputs], [r["text_b"] for r in inputs], max_length)
     return batched_logits(model, tokenizer, encodings, batch_size)
@@ -72,7 +72,7 @@ def measure(size: str, rows: int, batch_size: int = BATCH_SIZE, max_length: int 
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
-    from xstore.runners.predict import device, quiet_transformers
+    from xstore.runners.common import device, quiet_transformers
 
     quiet_transformers()
     # A training cell run earlier in this process (bench/run.py's fill) leaves torch's deterministic mode on

@@ -160,7 +160,7 @@ def measure(size: str, batch_size: int, grad_accum: int, max_steps: int, xnli: s
     import torch
     from transformers import Trainer  # noqa: F401  imported before either side is timed, so neither pays for it
 
-    from xstore.runners.predict import quiet_transformers
+    from xstore.runners.common import quiet_transformers
 
     quiet_transformers()
     target = _target()

@@ -69,7 +69,7 @@ def _attack_victim(ctx, entry, examples: list[dict], victim_key: str) -> list[di
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from xstore.runners.attacks.victim import Victim
-    from xstore.runners.predict import device, quiet_transformers
+    from xstore.runners.common import device, quiet_transformers
 
     quiet_transformers()
     p = ctx.cell.params

@@ -12,30 +12,17 @@ the best evaluation (the earlier one on ties) is the checkpoint kept. It is writ
 improves, so no copy of a large model is held in memory, and becomes `runs/<key>` at the end. Without a
 dev set the final model is kept.
 
-Resume: every `checkpoint_every` optimizer steps the whole training state is written to
-`runs/<key>.resume/state-<step>/`: every head model's weights with the shared encoder once
-(model.safetensors), AdamW and LR-scheduler state (optimizer.pt), torch's CPU and CUDA RNG states
-(rng.pt), and in trainer.json the step, the running loss, the training_step rows so far, the model
-selection state, Python's `random` state, the numpy Generator that draws batches and tasks, and every
-task's queue of batches left in the current pass. The folder is written as `state-<step>.partial-<pid>`,
-its manifest.json (file sizes) last, each file fsynced, then renamed: a state is complete or absent.
-Model-selection checkpoints live beside it, `best-<step>/`, so the best model survives a kill too; a
-state names the one it selected, and older states and checkpoints no state needs are deleted. A training
-that finds a complete state of its cell key restores it and goes on from the next step, and ends with
-the model, rows and logits of an uninterrupted run (on CPU bit for bit; CUDA kernels may differ); any
-other leftovers are removed and it starts at step 0. The folder is deleted when the training ends.
+Resume: every `checkpoint_every` optimizer steps the whole training state is saved (runners/resume.py),
+and a training killed midway goes on from the last state, with the result of an uninterrupted one.
 The fault point "train_step" (xstore.faults) follows every optimizer step, for the reliability tests.
 """
 from __future__ import annotations
 
-import json
 import dataclasses
 import math
 import os
-import random
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -45,9 +32,10 @@ from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import CellKind
 from xstore.runners import models as base_models
+from xstore.runners.common import device, example_dicts, quiet_transformers
 from xstore.runners.heads import head_module
 from xstore.runners.heads._batches import feature_length
-from xstore.runners.predict import device, example_dicts, quiet_transformers
+from xstore.runners.resume import Resume
 from xstore.runners.rows import model_rows
 from xstore.schema import TrainingRun
 from xstore.spec import TrainSettings
@@ -113,43 +101,18 @@ def run(ctx) -> dict[str, pa.Table]:
     total = max(1, math.ceil(hp.epochs * steps_per_epoch))
     if hp.max_steps:
         total = min(total, hp.max_steps)
-    params = {id(prm): prm for m in models.values() for prm in m.parameters()}.values()
-    # The fused AdamW kernel (one kernel for all tensors; torch >= 2.4 on CPU and CUDA) is what the
-    # transformers Trainer uses; the default per-tensor loop took 7x longer per step here (bench/train.py).
-    try:
-        optimizer = torch.optim.AdamW(_param_groups(params, models, hp.weight_decay), lr=hp.learning_rate, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # an older torch, or a device without the fused kernel
-        optimizer = torch.optim.AdamW(_param_groups(params, models, hp.weight_decay), lr=hp.learning_rate)
-    warmup = int(hp.warmup_ratio * total)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+    params = list({id(prm): prm for m in models.values() for prm in m.parameters()}.values())
+    optimizer, schedule = _optimizer(params, models, hp, total)
     checkpoint = ctx.store.artifacts / "runs" / cell.key
     tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
-    resume = _Resume(checkpoint.with_name(checkpoint.name + ".resume"))
+    resume = Resume(checkpoint.with_name(checkpoint.name + ".resume"), every, total)
+    progress = resume.restore(models, optimizer, schedule, rng, batches, dev_device)
+    if progress.step:
+        ctx.log(f"{cell.kind} {cell.describe()}: resumed from step {progress.step} of {total}")
     classification = all(task.head == "classification" for task in tasks.values())
-    steps, running, logged, best = [], 0.0, 0, None  # best: (dev score, step) of the kept checkpoint
-    state = resume.latest(total)
-    if state is None:
-        shutil.rmtree(resume.folder, ignore_errors=True)  # an attempt killed before its first state
-        first, stated_best = 1, None
-    else:
-        try:
-            trainer = _load_state(state, models, optimizer, schedule, rng, batches, dev_device)
-        except Exception as err:
-            shutil.rmtree(resume.folder, ignore_errors=True)
-            raise RuntimeError(f"the resumable state {state} could not be read ({err}); it was removed, so "
-                               "`xstore fill --retry-failed` trains this cell again from step 0") from err
-        steps, running, logged = trainer["rows"], trainer["running"], trainer["logged"]
-        best = tuple(trainer["best"]) if trainer["best"] is not None else None
-        first, stated_best = trainer["step"] + 1, best[1] if best else None
-        resume.prune(keep_state=trainer["step"], keep_best=stated_best)
-        ctx.log(f"{cell.kind} {cell.describe()}: resumed from step {trainer['step']} of {total}")
-    # Model-selection checkpoints go beside the states when there are any (so they survive a kill), else
-    # straight into the temporary checkpoint folder.
-    resumable = every > 0 or state is not None
     for model in models.values():
         model.train()
-    for step in range(first, total + 1):
+    for step in range(progress.step + 1, total + 1):
         for _ in range(hp.grad_accum_steps):
             name = names[int(rng.choice(len(names), p=mix))] if len(names) > 1 else names[0]
             inputs, targets = batches[name].next_batch()
@@ -158,51 +121,44 @@ def run(ctx) -> dict[str, pa.Table]:
             with torch.autocast(dev_device.type, dtype=torch.bfloat16, enabled=dev_device.type == "cuda"):
                 loss = heads[name].loss(models[name], inputs, targets, hp.label_smoothing) / hp.grad_accum_steps
             loss.backward()
-            running += loss.item()
-        torch.nn.utils.clip_grad_norm_(list(params), hp.max_grad_norm)
+            progress.running += loss.item()
+        torch.nn.utils.clip_grad_norm_(params, hp.max_grad_norm)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
+        progress.step = step
         end_of_epoch = step % steps_per_epoch == 0 or step == total
         evaluate = bool(dev) and (end_of_epoch or (hp.eval_every is not None and step % hp.eval_every == 0))
         if step % hp.log_every == 0 or end_of_epoch or evaluate:
             score = None
             if evaluate:
                 score = _dev_score(models, heads, tokenizer, dev, dev_features, ctx.spec.predict.batch_size)
-                if best is None or score > best[0]:  # ties keep the earlier checkpoint
-                    _save(models[names[0]], encoder, p["phase"], tokenizer, resume.best(step) if resumable else tmp)
-                    best = (score, step)
-                    if resumable:
-                        resume.prune(keep_best={step, stated_best})
+                if progress.best is None or score > progress.best[0]:  # ties keep the earlier checkpoint
+                    _save(models[names[0]], encoder, p["phase"], tokenizer, resume.best_folder(step, tmp))
+                    progress.best = (score, step)
+                    resume.selected(step)
             # the mean loss over the optimizer steps since the previous row
-            steps.append({"run_key": cell.key, "step": step, "loss": running / (step - logged),
-                          "learning_rate": schedule.get_last_lr()[0], "dev_accuracy": score if classification else None,
-                          "dev_score": score})
-            running, logged = 0.0, step
+            progress.rows.append({"run_key": cell.key, "step": step,
+                                  "loss": progress.running / (step - progress.logged),
+                                  "learning_rate": schedule.get_last_lr()[0],
+                                  "dev_accuracy": score if classification else None, "dev_score": score})
+            progress.running, progress.logged = 0.0, step
             for model in models.values():
                 model.train()
-        if every and step % every == 0 and step < total:
-            trainer = {"step": step, "total": total, "running": running, "logged": logged, "best": best, "rows": steps}
-            _write_state(resume, trainer, models, optimizer, schedule, rng, batches)
-            stated_best = best[1] if best else None  # the checkpoint that state needs
-            resume.prune(keep_state=step, keep_best=stated_best)
+        resume.after_step(progress, models, optimizer, schedule, rng, batches)
         faults.reached("train_step")
-    if not all(math.isfinite(s["loss"]) for s in steps):
+    if not all(math.isfinite(row["loss"]) for row in progress.rows):
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(resume.folder, ignore_errors=True)
+        resume.abandon()
         raise UserError("training diverged (non-finite loss); lower the learning rate")
 
     # -- save: phase 2 keeps the encoder only, phase 3 the whole model; the best dev checkpoint if any --
-    if best is None:
+    if not resume.finish(progress, tmp):
         _save(models[names[0]], encoder, p["phase"], tokenizer, tmp)
-    elif resumable:  # out of the resume folder first, which then goes
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.replace(resume.best(best[1]), tmp)
-    shutil.rmtree(resume.folder, ignore_errors=True)
     shutil.rmtree(checkpoint, ignore_errors=True)  # left by an attempt killed before its row was written
     os.replace(tmp, checkpoint)
 
-    dev_score, selected = best if best is not None else (None, total)
+    dev_score, selected = progress.best if progress.best is not None else (None, total)
     run_row = _run_row(ctx, checkpoint=str(checkpoint.relative_to(ctx.store.artifacts)),
                        sha256=base_models.weights_hash(checkpoint), t0=t0, steps=total,
                        train_examples=sum(len(d) for d in data.values()),
@@ -211,7 +167,7 @@ def run(ctx) -> dict[str, pa.Table]:
     return {
         "pretrained_model": model_rows([base_row]),
         "training_run": model_rows([run_row]),
-        "training_step": pa.Table.from_pylist(steps),
+        "training_step": pa.Table.from_pylist(progress.rows),
     }
 
 
@@ -301,6 +257,22 @@ def _save(model, encoder, phase: str, tokenizer, folder) -> None:
     tokenizer.save_pretrained(folder)
 
 
+def _optimizer(params: list, models: dict, hp: TrainSettings, total: int):
+    """AdamW and a linear schedule: warm up over `warmup_ratio` of the steps, then decay to 0 at `total`."""
+    import torch
+
+    # The fused AdamW kernel (one kernel for all tensors; torch >= 2.4 on CPU and CUDA) is what the
+    # transformers Trainer uses; the default per-tensor loop took 7x longer per step here (bench/train.py).
+    try:
+        optimizer = torch.optim.AdamW(_param_groups(params, models, hp.weight_decay), lr=hp.learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # an older torch, or a device without the fused kernel
+        optimizer = torch.optim.AdamW(_param_groups(params, models, hp.weight_decay), lr=hp.learning_rate)
+    warmup = int(hp.warmup_ratio * total)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+    return optimizer, schedule
+
+
 def _param_groups(params, models, weight_decay: float) -> list[dict]:
     """No weight decay on biases and LayerNorm weights, as in BERT's and RoBERTa's recipes."""
     no_decay = {id(prm) for m in models.values() for n, prm in m.named_parameters()
@@ -353,108 +325,3 @@ class _BatchStream:
         if not self.queue:
             self._refill()
         return self.head.collate(self.tokenizer, [self.features[i] for i in self.queue.pop()])
-
-
-class _Resume:
-    """`runs/<key>.resume/`: resumable training states (`state-<step>/`) and model-selection checkpoints
-    (`best-<step>/`) of one training cell; see the module docstring."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def best(self, step: int) -> Path:
-        return self.folder / f"best-{step}"
-
-    def latest(self, total: int) -> Path | None:
-        """The newest complete state that belongs to this training, or None."""
-        if not self.folder.is_dir():
-            return None
-        done = sorted((int(path.name.removeprefix("state-")), path) for path in self.folder.glob("state-*")
-                      if path.name.removeprefix("state-").isdigit() and (path / _MANIFEST).is_file())
-        if not done:
-            return None
-        step, path = done[-1]
-        try:
-            manifest = json.loads((path / _MANIFEST).read_text())
-            complete = all((path / name).is_file() and (path / name).stat().st_size == size
-                           for name, size in manifest["files"].items())
-            chosen = manifest["best"]
-            if manifest["step"] != step or manifest["total"] != total or not complete:
-                return None
-        except (ValueError, KeyError, AttributeError):
-            return None
-        # the state's model-selection checkpoint is gone if a kill came after the last one was moved out
-        return path if chosen is None or self.best(chosen).is_dir() else None
-
-    def prune(self, keep_state: int | None = None, keep_best: int | set | None = None) -> None:
-        """Delete the model-selection checkpoints not in `keep_best`, and, when `keep_state` is given,
-        every other state (complete or partial)."""
-        keep = keep_best if isinstance(keep_best, set) else {keep_best}
-        for path in self.folder.glob("*"):
-            kind, _, rest = path.name.partition("-")
-            if (kind == "best" and int(rest) not in keep) or (
-                    kind == "state" and keep_state is not None and rest != str(keep_state)):
-                shutil.rmtree(path, ignore_errors=True)
-
-
-_MANIFEST = "manifest.json"
-
-
-def _write_state(resume: _Resume, trainer: dict, models: dict, optimizer, schedule, rng, batches) -> None:
-    """Write everything the rest of the training depends on as `state-<step>/`, all or nothing."""
-    import torch
-    from safetensors.torch import save_model
-
-    step = trainer["step"]
-    part = resume.folder / f"state-{step}.partial-{os.getpid()}"
-    shutil.rmtree(part, ignore_errors=True)
-    part.mkdir(parents=True)
-    # one module over every head model: save_model stores the shared encoder's tensors once
-    save_model(torch.nn.ModuleDict({str(i): m for i, m in enumerate(models.values())}), str(part / "model.safetensors"))
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": schedule.state_dict()}, part / "optimizer.pt")
-    torch.save({"torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}, part / "rng.pt")
-    trainer = {**trainer, "python_random": random.getstate(), "numpy": rng.bit_generator.state,
-               "queues": {name: stream.queue for name, stream in batches.items()}}
-    (part / "trainer.json").write_text(json.dumps(trainer))
-    files = {path.name: path.stat().st_size for path in part.iterdir()}
-    best = trainer["best"]
-    manifest = {"step": step, "total": trainer["total"], "best": best[1] if best else None, "files": files}
-    (part / _MANIFEST).write_text(json.dumps(manifest))
-    for path in part.iterdir():  # on disk before the rename makes the state visible (a power cut, not only a kill)
-        _fsync(path)
-    final = resume.folder / f"state-{step}"
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(part, final)
-    _fsync(resume.folder)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _load_state(folder: Path, models: dict, optimizer, schedule, rng, batches, dev_device) -> dict:
-    """Restore a state written by _write_state into the freshly built training; returns trainer.json."""
-    import torch
-    from safetensors.torch import load_model
-
-    load_model(torch.nn.ModuleDict({str(i): m for i, m in enumerate(models.values())}), folder / "model.safetensors",
-               device=str(dev_device))
-    saved = torch.load(folder / "optimizer.pt", map_location=dev_device, weights_only=True)
-    optimizer.load_state_dict(saved["optimizer"])
-    schedule.load_state_dict(saved["scheduler"])
-    rngs = torch.load(folder / "rng.pt", weights_only=True)
-    torch.set_rng_state(rngs["torch"])
-    if rngs["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(rngs["cuda"])
-    trainer = json.loads((folder / "trainer.json").read_text())
-    version, internal, gauss = trainer["python_random"]
-    random.setstate((version, tuple(internal), gauss))
-    rng.bit_generator.state = trainer["numpy"]
-    for name, queue in trainer["queues"].items():
-        batches[name].queue = queue
-    return trainer

@@ -1,6 +1,6 @@
 """The victim: a fine-tuned classifier behind TextAttack's model-wrapper interface, batched and cached.
 
-Every query goes through `predict.batched_logits` (length-sorted batches, dynamic padding, the GPU
+Every query goes through `common.batched_logits` (length-sorted batches, dynamic padding, the GPU
 when there is one), and an input already scored is answered from an LRU cache that lives for the
 whole cell, across examples: TextAttack's own cache is cleared after every example.
 """
@@ -11,7 +11,7 @@ import lru
 import numpy as np
 
 from xstore.runners.attacks import textattack_offline
-from xstore.runners.predict import batched_logits, encode
+from xstore.runners.common import batched_logits, encode
 
 textattack_offline.load()
 

@@ -25,8 +25,8 @@ def model_kwargs(task) -> dict:
 
 
 def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
-    """The same tokenization as `predict.encode` (what attack victims use), plus each gold label."""
-    from xstore.runners.predict import encode as encode_pairs
+    """The same tokenization as `common.encode` (what attack victims use), plus each gold label."""
+    from xstore.runners.common import encode as encode_pairs
 
     features = encode_pairs(tokenizer, [e["text_a"] for e in examples], [e["text_b"] for e in examples], max_length)
     for feature, example in zip(features, examples):
@@ -50,9 +50,9 @@ def loss(model, inputs: dict, targets: dict, label_smoothing: float):
 
 
 def predict(model, tokenizer, examples: list[dict], features: list[dict], batch_size: int) -> dict:
-    """Full logits per input through `predict.batched_logits`: the path attack victims take, so stored
+    """Full logits per input through `common.batched_logits`: the path attack victims take, so stored
     clean predictions and a victim's own scores of the same text are the same numbers."""
-    from xstore.runners.predict import batched_logits
+    from xstore.runners.common import batched_logits
 
     logits = batched_logits(model, tokenizer, [{k: f[k] for k in _MODEL_KEYS if k in f} for f in features], batch_size)
     n = len(examples)

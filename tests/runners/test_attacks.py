@@ -204,7 +204,7 @@ def test_edits_are_the_ones_each_attack_makes(attacked):
 def test_attacks_repeat_exactly_and_follow_their_seed(victim, attack):
     from xstore.runners.attacks.victim import Victim
     from xstore.runners.perturb import attack_examples
-    from xstore.runners.predict import batched_logits, encode
+    from xstore.runners.common import batched_logits, encode
 
     model, tokenizer, examples, tiny = victim
     # eight inputs the victim gets right, so the attacks have something to attack (wrong ones are skipped)

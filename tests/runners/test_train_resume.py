@@ -252,9 +252,9 @@ def test_only_a_complete_state_is_resumed(tmp_path):
     """A state counts when its manifest is there, its files have their sizes, and its best checkpoint exists."""
     import json
 
-    from xstore.runners.train import _Resume
+    from xstore.runners.resume import Resume
 
-    resume = _Resume(tmp_path / "key.resume")
+    resume = Resume(tmp_path / "key.resume", every=2, total=10)
 
     def state(step, total=10, best=None, size=None):
         folder = resume.folder / f"state-{step}"
@@ -263,15 +263,15 @@ def test_only_a_complete_state_is_resumed(tmp_path):
         files = {"model.safetensors": size or 8}
         (folder / "manifest.json").write_text(json.dumps({"step": step, "total": total, "best": best, "files": files}))
 
-    assert resume.latest(10) is None  # no folder at all
+    assert resume._latest() is None  # no folder at all
     state(2, best=2)
     (resume.folder / "best-2").mkdir()
     (resume.folder / "state-6.partial-123").mkdir()  # killed while writing: no manifest, not a state
-    assert resume.latest(10) == resume.folder / "state-2"
+    assert resume._latest() == resume.folder / "state-2"
     state(4, size=9)  # a file cut short
-    assert resume.latest(10) is None
-    resume.prune(keep_state=2, keep_best=2)
+    assert resume._latest() is None
+    resume._prune(keep_state=2, keep_best=2)
     assert sorted(p.name for p in resume.folder.iterdir()) == ["best-2", "state-2"]
-    assert resume.latest(12) is None  # another number of steps: not this training's state
+    assert Resume(resume.folder, every=2, total=12)._latest() is None  # another number of steps: not this training's
     (resume.folder / "best-2").rmdir()  # its model-selection checkpoint is gone
-    assert resume.latest(10) is None
+    assert resume._latest() is None
