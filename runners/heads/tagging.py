@@ -31,11 +31,8 @@ def model_class():
 
 
 def model_kwargs(task) -> dict:
-    """The tag count: the entry's labels.
-
-    Hook: CCG's supertag set is read from its data files; when xstore.tasks.tagging provides the
-    function that does so, call it here (with the task's data directory) for entries that declare no labels.
-    """
+    """The tag count: the entry's labels (for CCG, train.py has put there the tags `TaskEntry.label_set`
+    read from its data folder)."""
     if not task.labels:
         raise UserError(f"tagging task {task.name!r} declares no tag set (labels); cannot size its head")
     return {"num_labels": len(task.labels)}

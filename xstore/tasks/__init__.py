@@ -25,71 +25,14 @@ Every row also has `idx`, its position in the source (unique within a split and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Optional
-
 from xstore.errors import UserError
+from xstore.tasks import classification, demo, multiple_choice, retrieval, span, tagging
+from xstore.tasks.entry import Loaded, TaskEntry
 
-@dataclass(frozen=True)
-class Loaded:
-    """One split in one language as read, with its provenance."""
-
-    rows: list[dict]
-    origin: str  # "hub", "local" or "packaged"
-    location: str  # hub dataset id and config, or the file(s) read
-    revision: str = ""  # hub commit of the dataset, when known
-    fingerprint: str = ""  # sha256 of the files read, or the datasets fingerprint
-
-
-@dataclass(frozen=True)
-class TaskEntry:
-    """One task: what it is, where its rows come from, and how to read them."""
-
-    name: str
-    version: int
-    role: str  # "intermediate", "target" or "both"
-    head: str  # a head kind of runners/heads (HEADS): classification, multiple_choice, tagging, span, retrieval
-    labels: tuple[str, ...]  # class names or tag set; () for span and retrieval
-    text_fields: tuple[str, ...]  # the input fields, in model order
-    splits: dict[str, tuple[str, ...]]  # split -> languages that have it
-    source: str  # a sentence for `xstore tasks` and for error messages
-    reader: Callable[["TaskEntry", str, str, Optional[Path]], Loaded] = field(repr=False)
-    hub: str = ""  # hub dataset id (and config), "" when local files are the only source
-    layout: str = ""  # the local-file layout a [data] directory must follow
-    # Default maximum input length in tokens, used when the spec leaves max_length unset:
-    # XTREME's reference scripts (Hu et al. 2020) use 128 for sentence tasks and 384 for QA.
-    max_length: int = 128
-    # Training defaults of this task where they differ from the phase defaults (xstore.spec.TrainSettings),
-    # e.g. {"epochs": 5.0}; a value set in the spec wins.
-    train_defaults: dict = field(default_factory=dict)
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for langs in self.splits.values():
-            seen.update(dict.fromkeys(langs))
-        return tuple(seen)
-
-    def label_set(self, data_dir: Optional[Path] = None) -> tuple[str, ...]:
-        """The labels rows index into: `labels`, or for a tagging task that declares none (CCG) the tag
-        set of its data folder (xstore.tasks.tagging.tag_set)."""
-        if self.labels or self.head != "tagging":
-            return self.labels
-        from xstore.tasks.tagging import tag_set
-
-        return tag_set(self, data_dir)
-
-    def read(self, split: str, language: str, data_dir: Optional[Path] = None) -> Loaded:
-        """The rows of one split in one language (see the module docstring for their shape)."""
-        if language not in self.splits.get(split, ()):
-            raise UserError(f"task {self.name!r} has no {split!r} split in language {language!r}")
-        return self.reader(self, split, language, data_dir)
+__all__ = ["Loaded", "TASKS", "TaskEntry", "get_task"]
 
 
 def _catalogue() -> dict[str, TaskEntry]:
-    from xstore.tasks import classification, demo, multiple_choice, retrieval, span, tagging
-
     modules = (demo, classification, multiple_choice, tagging, span, retrieval)
     entries = [entry for module in modules for entry in module.ENTRIES]
     out = {entry.name: entry for entry in entries}

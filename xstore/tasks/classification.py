@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry, sources
+from xstore.tasks import sources
+from xstore.tasks.entry import Loaded, TaskEntry
 
 # The label order of every NLI hub ClassLabel read here (nyu-mll/glue mnli, facebook/xnli, facebook/anli,
 # stanfordnlp/snli): 0 entailment, 1 neutral, 2 contradiction, so a hub label is already our index.

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry
+from xstore.tasks.entry import Loaded, TaskEntry
 
 
 def _read_packaged_jsonl(entry: TaskEntry, split: str, language: str, data_dir: Optional[Path]) -> Loaded:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry, sources
+from xstore.tasks import sources
+from xstore.tasks.entry import Loaded, TaskEntry
 
 _EN = ("en",)
 

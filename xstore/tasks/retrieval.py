@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry, sources
+from xstore.tasks import sources
+from xstore.tasks.entry import Loaded, TaskEntry
 
 _HUB_SPLITS = {"dev": "validation", "test": "test"}
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry, sources
+from xstore.tasks import sources
+from xstore.tasks.entry import Loaded, TaskEntry
 
 _HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Optional
 
 from xstore.errors import UserError
-from xstore.tasks import Loaded, TaskEntry, sources
+from xstore.tasks import sources
+from xstore.tasks.entry import Loaded, TaskEntry
 
 _HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 
@@ -208,6 +209,7 @@ ENTRIES = [
         role="intermediate",
         head="tagging",
         labels=(),
+        label_reader=tag_set,
         text_fields=("tokens",),
         splits={"train": _EN, "dev": _EN},
         source="CCGbank supertags (Hockenmaier & Steedman 2007), licensed: local files only",
