@@ -88,18 +88,18 @@ _SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's order: pad is
 
 
 def xnli_dir(given: str | None = None, required: bool = True) -> Path | None:
-    """The folder of XTREME's XNLI files (dev-{lang}.tsv[.gz]): --xnli, else $XNLI_DIR, else the shared copy.
+    """The folder of XTREME's XNLI files (dev-{lang}.tsv[.gz]): --xnli, else $XNLI_DIR, else $XSTORE_TEST_DATA/xnli.
 
     Missing: exit with a message, or return None when not `required` (bench/run.py then skips the bench).
     """
     import os
 
-    folder = Path(given or os.environ.get("XNLI_DIR") or "/work/shared/data/xnli")
+    folder = Path(given or os.environ.get("XNLI_DIR") or Path(os.environ.get("XSTORE_TEST_DATA", ".")) / "xnli")
     if not all(any(folder.glob(f"dev-{language}.tsv*")) for language in XNLI_LANGUAGES):
         if not required:
             return None
         raise SystemExit(f"no XNLI dev files (dev-{{lang}}.tsv[.gz] for the 15 languages) in {folder}: pass "
-                         "--xnli DIR or set XNLI_DIR (XTREME's layout: premise<TAB>hypothesis<TAB>label)")
+                         "--xnli DIR, or set XNLI_DIR or XSTORE_TEST_DATA (XTREME's layout: premise<TAB>hypothesis<TAB>label)")
     return folder
 
 

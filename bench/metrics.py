@@ -34,7 +34,7 @@ RUNS, LANGUAGES, ATTACKS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", 
 GROUPS = RUNS * len(LANGUAGES) * len(ATTACKS)  # 1,000
 
 # The minimal query: what a careful person would write by hand for these four metrics on 3-class rows, with
-# the facts of shared/DEPENDENCIES.md: list_max and logits[1..3] read once with plain arithmetic. (Picking the
+# the facts in docs/dependencies.md: list_max and logits[1..3] read once with plain arithmetic. (Picking the
 # gold logit with CASE instead of logits[label + 1] was no faster; greatest(logits[1], logits[2], logits[3])
 # was about 1.5x slower.)
 MINIMAL_SQL = f"""

@@ -21,7 +21,7 @@ scored AS (  -- per prediction: confidence and correctness
     SELECT p.run_key, p.split, p.language, p.attack, p.example_id, c.method, c.temperature,
            list_max(p.logits)::DOUBLE AS z_max,
            -- 1 / sum_k exp((z_k - z_max) / T): logits[1..3] by plain arithmetic (about twice as fast as a list
-           -- lambda, shared/DEPENDENCIES.md); a lambda adds classes past the third, so any class count works
+           -- lambda, docs/dependencies.md); a lambda adds classes past the third, so any class count works
            1.0 / (exp((p.logits[1]::DOUBLE - z_max) / c.temperature)
                   + exp((p.logits[2]::DOUBLE - z_max) / c.temperature)
                   + coalesce(exp((p.logits[3]::DOUBLE - z_max) / c.temperature), 0)

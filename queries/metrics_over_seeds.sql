@@ -20,7 +20,7 @@ WITH calibration AS (  -- T per run: 1 for "none"; a fitted T applies to every l
     FROM calibration_fit
 ),
 softmax AS (  -- per prediction: e_k = exp((z_k - max z) / T); logits[1..3] by plain arithmetic (about twice as
-              -- fast as a list lambda, shared/DEPENDENCIES.md), classes past the third by a lambda
+              -- fast as a list lambda, docs/dependencies.md), classes past the third by a lambda
     SELECT p.run_key, p.split, p.language, p.attack, c.method,
            (p.pred_label = p.label)::DOUBLE AS correct,
            list_max(p.logits)::DOUBLE AS z_max,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -71,11 +72,23 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
 
 def serial_threads() -> str:
     """The CPU threads a serial fill's torch uses here. Local workers default to their share of the
-    cores, and float sums then round differently (~1e-9); tests that compare a worker's rows bit for bit
-    with a serial fill's give workers this many (OMP_NUM_THREADS)."""
+    cores, and float sums then round differently (training drifts, ~1e-5 in a logit on the demo grid);
+    tests that compare a worker's rows bit for bit with a serial fill's give workers this many (OMP_NUM_THREADS)."""
     import torch
 
     return str(torch.get_num_threads())
+
+
+def real_data(folder: str) -> Path:
+    """`$XSTORE_TEST_DATA/folder`: real task data (the XTREME layout: xnli/, pawsx/, sst2/, csqa/, ...), never
+    part of the repository. Skips the test, naming the variable, when it is unset or lacks the folder."""
+    root = os.environ.get("XSTORE_TEST_DATA")
+    if not root:
+        pytest.skip("real task data: set XSTORE_TEST_DATA to a folder holding xnli/, pawsx/, sst2/, csqa/")
+    path = Path(root) / folder
+    if not path.is_dir():
+        pytest.skip(f"real task data: XSTORE_TEST_DATA={root} has no {folder}/")
+    return path
 
 
 def offline_hub_message(monkeypatch, tmp_path: Path, name: str, split: str, language: str) -> str:

@@ -238,7 +238,7 @@ def attacks():
 
 @app.command()
 def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Folder for the spec and the database.")):
-    """Fill the embedded offline demo grid (tiny model, 5 minutes on 2 CPU cores) and print its table."""
+    """Fill the embedded offline demo grid (tiny model, about 35 s on 2 idle CPU cores) and print its table."""
     from importlib import resources
 
     from xstore import export, named
@@ -247,8 +247,12 @@ def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Fold
 
     directory.mkdir(parents=True, exist_ok=True)
     spec_path = directory / "demo.toml"
+    packaged = resources.files("xstore.demo").joinpath("demo.toml").read_text(encoding="utf-8")
     if not spec_path.exists():
-        spec_path.write_text(resources.files("xstore.demo").joinpath("demo.toml").read_text(encoding="utf-8"))
+        spec_path.write_text(packaged, encoding="utf-8")
+    elif spec_path.read_text(encoding="utf-8") != packaged:
+        err.print(f"using the existing {spec_path}, which differs from the packaged demo.toml (delete it to start "
+                  "again from the packaged one)", highlight=False, soft_wrap=True)
     spec = load_spec(spec_path)
     from xstore.db import Store
 

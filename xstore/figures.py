@@ -78,25 +78,38 @@ def _save(fig, stem: Path, formats: tuple[str, ...]) -> list[Path]:
 
 
 def reliability_diagram(bins: Bins, stem: Path, formats: tuple[str, ...] = (".png", ".pdf")) -> list[Path]:
-    """Accuracy per confidence bin against the diagonal, the gap to mean confidence shaded (Guo et al. 2017,
-    Figure 1, bottom); writes STEM.png and STEM.pdf and returns their paths."""
+    """Accuracy per confidence bin against the diagonal, the gap to mean confidence shaded, and below it how
+    many inputs each bin holds (Guo et al. 2017, Figure 1: a reliability diagram says nothing about bins
+    without their counts); writes STEM.png and STEM.pdf and returns their paths."""
     plt = _pyplot()
-    width = 1.0 / bins.n_bins
-    fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    fig = reliability_figure(bins, plt)
     try:
-        ax.bar(bins.lower, bins.accuracy, width=width, align="edge", color="#3b6ea8", edgecolor="black",
-               linewidth=0.6, label="accuracy")
-        gaps = [c - a for a, c in zip(bins.accuracy, bins.confidence)]
-        ax.bar(bins.lower, gaps, bottom=bins.accuracy, width=width, align="edge", color="#d9534f", alpha=0.35,
-               edgecolor="#d9534f", hatch="//", linewidth=0.6, label="gap to confidence")
-        ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy", aspect="equal")
-        ax.set_title(bins.title, fontsize=7)
-        ax.text(0.04, 0.93, f"ECE = {bins.ece:.3f}\nn = {sum(bins.n)}", transform=ax.transAxes, fontsize=8, va="top")
-        ax.legend(loc="lower right", fontsize=7)
         return _save(fig, stem, formats)
     finally:
         plt.close(fig)
+
+
+def reliability_figure(bins: Bins, plt=None):
+    """The matplotlib figure of `reliability_diagram`: the diagram on top, the inputs per bin below it on the
+    same confidence axis, and the legend above the diagram, where no bar can be."""
+    plt = plt or _pyplot()
+    width = 1.0 / bins.n_bins
+    fig, (ax, counts) = plt.subplots(2, 1, figsize=(3.6, 4.8), sharex=True, height_ratios=(3, 1),
+                                     gridspec_kw={"hspace": 0.08})
+    ax.bar(bins.lower, bins.accuracy, width=width, align="edge", color="#3b6ea8", edgecolor="black",
+           linewidth=0.6, label="accuracy")
+    gaps = [c - a for a, c in zip(bins.accuracy, bins.confidence)]
+    ax.bar(bins.lower, gaps, bottom=bins.accuracy, width=width, align="edge", color="#d9534f", alpha=0.35,
+           edgecolor="#d9534f", hatch="//", linewidth=0.6, label="gap to confidence")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    ax.set(xlim=(0, 1), ylim=(0, 1), ylabel="accuracy")
+    ax.set_title(f"{bins.title}\nECE = {bins.ece:.3f}, n = {sum(bins.n)}", fontsize=7, pad=18)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7, frameon=False,
+              borderaxespad=0.2)
+    counts.bar(bins.lower, bins.n, width=width, align="edge", color="#7f7f7f", edgecolor="black", linewidth=0.6)
+    counts.set(xlim=(0, 1), xlabel="confidence", ylabel="inputs")
+    counts.set_ylim(0, max(bins.n) * 1.15)
+    return fig
 
 
 def confidence_histogram(bins: Bins, stem: Path, formats: tuple[str, ...] = (".png", ".pdf")) -> list[Path]:

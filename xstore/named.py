@@ -7,6 +7,7 @@ Values are always bound as DuckDB prepared parameters, never pasted into the SQL
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -58,7 +59,9 @@ def _parse(name: str, text: str) -> NamedQuery:
         if not line.startswith("--"):
             break
         header.append(line)
-    summary = header[0].lstrip("- ").split(":", 1)[-1].strip() if header else ""
+    # "-- name: what it answers", continued on lines indented past "--" (the whole question, not its first line)
+    continued = [header[0]] + list(itertools.takewhile(lambda line: line.startswith("--  "), header[1:])) if header else []
+    summary = " ".join(line.lstrip("- ").strip() for line in continued).split(":", 1)[-1].strip()
     params = {}
     for line in header:
         match = _PARAM.match(line)

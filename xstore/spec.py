@@ -6,6 +6,7 @@ Validated with pydantic; every mistake becomes one UserError naming the file, th
 from __future__ import annotations
 
 import difflib
+import os
 from collections import Counter
 import re
 import tomllib
@@ -210,7 +211,9 @@ def load_spec(path: Union[str, Path]) -> Spec:
         spec = Spec.model_validate(raw)
     except ValidationError as err:
         raise UserError(f"{path}: {_describe(err, raw)}") from None
-    spec.path = path.resolve()
+    # Absolute, but a link is not followed: relative paths in the file are relative to where the user put it
+    # (examples/demo.toml links to the packaged demo, whose folder is no place for a database).
+    spec.path = Path(os.path.abspath(path))
     _check_names(spec, path)
     return spec
 

@@ -1,4 +1,4 @@
-"""Paper tables: rows = intermediate settings, columns = languages and their average, cells mean +- std over
+"""Paper tables: rows = intermediate settings, columns = languages and their average, cells mean ± std over
 seeds, the best cell of each column marked; rendered as booktabs LaTeX, Markdown or CSV.
 
 The values come from the named queries (one value per run); only the roll-up over seeds happens here.
@@ -91,7 +91,7 @@ class PaperTable:
         what = f"{m.label}, difference from the no-intermediate baseline of the same seed" if self.delta else m.label
         w = self.where
         return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}, "
-                f"calibration {w['calibration']}; mean +- std over seeds")
+                f"calibration {w['calibration']}; mean ± std over seeds")
 
 
 def build(store, metric: str, *, split: str = "test", attack: Optional[str] = None, calibration: str = "none",

@@ -1,7 +1,7 @@
 """Import TextAttack 0.3.11 with no network and no flair, and let its word splitter read every script.
 
 TextAttack is installed without its dependencies (its flair pin needs transformers<5), so four things
-must be in place before its first import (shared/DEPENDENCIES.md has the measurements):
+must be in place before its first import (docs/dependencies.md has the measurements):
 
 1. flair is imported at module level; a stand-in is enough because no part-of-speech or NER
    constraint is used here;

@@ -1,7 +1,7 @@
 """The calibration queries agree with torchmetrics and with a plain NumPy implementation on random data.
 
 torchmetrics computes in float32 and bins with bucketize(right=True) on float32 edges, so a confidence
-within ~1e-7 of a bin edge may land in the neighbouring bin there (shared/DEPENDENCIES.md): rows whose
+within ~1e-7 of a bin edge may land in the neighbouring bin there (docs/dependencies.md): rows whose
 confidence (at any temperature used) is within 1e-6 of an edge are dropped before anything is stored,
 and torchmetrics is compared within 1e-5, NumPy (float64, like the query) within 1e-9.
 """

@@ -58,7 +58,9 @@ def test_the_known_queries_are_found():
 def test_header_names_grain_and_reads(name):
     header = _header(named.get(name).sql)
     assert header and header[0].startswith(f"-- {name}:"), "first line: '-- <name>: <question>'"
-    assert named.get(name).summary, "empty summary"
+    summary = named.get(name).summary
+    assert summary.endswith(("?", ".", ")")), f"summary cut short: {summary!r}"  # the whole question, continued lines too
+    assert "--" not in summary and "  " not in summary
     grain = [line for line in header if line.startswith("-- Grain:")]
     assert len(grain) == 1 and len(grain[0]) > len("-- Grain: one row"), "header must name the grain"
     assert any(line.startswith("-- Reads:") for line in header)

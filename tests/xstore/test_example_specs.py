@@ -48,3 +48,11 @@ def test_phang2020_small_is_a_slice_of_it(tmp_path):
     # the loads of shared data are the same cells in both grids (other base model: no shared runs)
     loads = {c.key for c in small if c.kind == "load"}
     assert loads & big and not {c.key for c in small if c.kind == "train_target"} & big
+
+
+def test_a_linked_spec_keeps_its_database_beside_the_link(tmp_path):
+    """examples/demo.toml links to the packaged demo: filling it must not write into the package folder."""
+    assert (EXAMPLES / "demo.toml").is_symlink()
+    assert load_spec(EXAMPLES / "demo.toml").database_path == EXAMPLES / "demo.duckdb"
+    (tmp_path / "mine.toml").symlink_to(EXAMPLES / "phang2020-small.toml")
+    assert load_spec(tmp_path / "mine.toml").database_path.parent == tmp_path

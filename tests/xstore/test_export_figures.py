@@ -94,3 +94,24 @@ def test_import_xstore_loads_no_matplotlib():
             "print(sorted(m for m in ('matplotlib', 'torch', 'pandas') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_reliability_diagram_counts_each_bin_below_and_keeps_its_legend_off_the_bars(db_path):
+    import matplotlib.patches
+
+    bins = figures.select_bins(Store(db_path), language="en", intermediate="demo-sentiment", seed=1)
+    fig = figures.reliability_figure(bins)
+    try:
+        fig.canvas.draw()
+        diagram, counts = fig.axes
+        assert counts.get_xlabel() == "confidence" and counts.get_ylabel() == "inputs"
+        heights = [p.get_height() for p in counts.patches if isinstance(p, matplotlib.patches.Rectangle)]
+        assert heights == bins.n  # how many inputs each bin holds, bin for bin
+        legend = diagram.get_legend().get_window_extent()
+        bars = [p.get_window_extent() for ax in fig.axes for p in ax.patches]
+        assert bars and not any(legend.overlaps(bar) for bar in bars)
+        assert f"ECE = {bins.ece:.3f}" in diagram.get_title()
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)

@@ -75,6 +75,7 @@ def test_markdown_and_csv(db_path):
         "| intermediate | en | de | average |", "|---|---:|---:|---:|",
         "| none | **0.125 ± 0.177** | 0.375 ± 0.177 | 0.250 ± 0.177 |",
         "| demo-sentiment | **0.125 ± 0.177** | **0.000 ± 0.000** | **0.063 ± 0.088** |"]
+    assert markdown.splitlines()[-1].endswith("mean ± std over seeds*")  # the caption's sign is the cells'
     rows = list(csv.DictReader(io.StringIO(db.export("ece", "csv"))))
     assert [r["intermediate"] for r in rows] == ["none", "demo-sentiment"]
     assert float(rows[0]["de"]) == pytest.approx(0.375, abs=1e-7) and float(rows[0]["de_std"]) == pytest.approx(S, abs=1e-7)

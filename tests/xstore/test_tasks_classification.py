@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import offline_hub_message
+from conftest import offline_hub_message, real_data
 from xstore.errors import UserError
 from xstore.tasks import TASKS, sources
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tasks"
-# CI has shared/ beside the clone: <root>/../shared/data.
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
 PAWSX_LANGUAGES = ("de", "en", "es", "fr", "ja", "ko", "zh")
 NLI = ("entailment", "neutral", "contradiction")
-
-
-def _shared(folder: str) -> Path:
-    path = SHARED / folder
-    if not path.is_dir():
-        pytest.skip(f"real task data not found at {path}")
-    return path
 
 
 def test_catalogue_holds_the_classification_entries():
@@ -99,25 +90,25 @@ def test_gzipped_files_read_the_same(tmp_path):
 
 @pytest.mark.parametrize("language", XNLI_LANGUAGES)
 def test_real_xnli_dev(language):
-    loaded = TASKS["xnli"].read("dev", language, _shared("xnli"))
+    loaded = TASKS["xnli"].read("dev", language, real_data("xnli"))
     assert len(loaded.rows) == 2490
     assert Counter(r["label"] for r in loaded.rows) == {0: 830, 1: 830, 2: 830}
     assert [r["idx"] for r in loaded.rows] == list(range(2490))
     # XNLI dev is parallel: row i has the same label in every language (three hypotheses per premise).
-    english = TASKS["xnli"].read("dev", "en", _shared("xnli")).rows
+    english = TASKS["xnli"].read("dev", "en", real_data("xnli")).rows
     assert [r["label"] for r in loaded.rows] == [r["label"] for r in english]
 
 
 def test_real_pawsx_dev():
     positives = {"de": 831, "en": 863, "es": 847, "fr": 860, "ja": 854, "ko": 840, "zh": 853}  # MANIFEST.json
     for language in PAWSX_LANGUAGES:
-        rows = TASKS["pawsx"].read("dev", language, _shared("pawsx")).rows
+        rows = TASKS["pawsx"].read("dev", language, real_data("pawsx")).rows
         assert len(rows) == 2000, language
         assert sum(r["label"] for r in rows) == positives[language], language
 
 
 def test_real_sst2_dev_with_text_header():
-    rows = TASKS["sst2"].read("dev", "en", _shared("sst2")).rows
+    rows = TASKS["sst2"].read("dev", "en", real_data("sst2")).rows
     assert len(rows) == 872 and Counter(r["label"] for r in rows) == {0: 428, 1: 444}
     assert all(r["text_b"] is None for r in rows)
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import offline_hub_message
+from conftest import offline_hub_message, real_data
 from xstore.errors import UserError
 from xstore.tasks import TASKS, sources
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tasks"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"  # CI has shared/ beside the clone
 
 
 def test_catalogue_holds_the_multiple_choice_entries():
@@ -37,10 +36,7 @@ def test_commonsenseqa_reads_the_original_and_the_flat_form():
 
 
 def test_real_commonsenseqa_dev():
-    folder = SHARED / "csqa"
-    if not folder.is_dir():
-        pytest.skip(f"real task data not found at {folder}")
-    rows = TASKS["commonsenseqa"].read("dev", "en", folder).rows
+    rows = TASKS["commonsenseqa"].read("dev", "en", real_data("csqa")).rows
     assert len(rows) == 1221
     assert Counter(r["label"] for r in rows) == {0: 239, 1: 255, 2: 241, 3: 251, 4: 235}  # MANIFEST.json, A-E
     assert all(len(r["fields"]["choices"]) == 5 for r in rows)

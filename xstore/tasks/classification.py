@@ -230,7 +230,7 @@ def _read_sst2(entry: TaskEntry, split: str, language: str, data_dir: Optional[P
     if data_dir is None:
         part = _hub_pairs(entry, "nyu-mll/glue", "sst2", {"train": "train", "dev": "validation"}[split],
                           "sentence", None, ("negative", "positive"))
-    else:  # GLUE's header says "sentence"; some copies (e.g. shared/data/sst2) say "text"
+    else:  # GLUE's header says "sentence"; some copies of SST-2 (one we test with, too) say "text"
         path = sources.find_file(entry, data_dir, [f"{split}.tsv"])
         part = _glue_tsv(entry, path, [("sentence", "text")], "label", _BINARY)
     return _loaded([part])

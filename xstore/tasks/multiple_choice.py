@@ -84,7 +84,7 @@ def _read_commonsenseqa(entry: TaskEntry, split: str, language: str, data_dir: O
         question = record.get("question")
         if isinstance(question, dict):  # the original release: {"stem": ..., "choices": [{"label", "text"}]}
             rows.append(_csqa_row(entry, where, idx, question.get("stem"), question.get("choices"), record.get("answerKey")))
-        else:  # the hub's flat form, as in shared/data/csqa: question, choices {"label": [...], "text": [...]}
+        else:  # the hub's flat form, as saved from it: question, choices {"label": [...], "text": [...]}
             rows.append(_csqa_row(entry, where, idx, question, record.get("choices"), record.get("answerKey")))
     return _with_rows(_local(path), rows)
 
