@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli, snapshot, write_spec
+from conftest import run_cli, serial_threads, snapshot, write_spec
 from xstore.db import Store
 
 
@@ -21,9 +21,12 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_full_disk_stops_cleanly_and_resumes_elsewhere(small_disk, filled_small, tmp_path, capsys):
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_full_disk_stops_cleanly_and_resumes_elsewhere(small_disk, filled_small, tmp_path, capsys, monkeypatch, executor):
+    """Whether the disk fills under this process or under a worker, the fill stops with one message."""
+    monkeypatch.setenv("OMP_NUM_THREADS", serial_threads())  # a worker's rows are then a serial fill's, bit for bit
     spec = write_spec(small_disk)
-    code, out, err = run_cli(["fill", spec], capsys)
+    code, out, err = run_cli(["fill", spec, "--executor", executor, "--workers", "1"], capsys)
     assert code == 2, out + err
     assert "no space left on the device" in err and "Traceback" not in err
     # what was stored is whole: every stored prediction cell has all its rows, nothing orphaned
