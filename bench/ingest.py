@@ -19,6 +19,7 @@ from common import print_table, prediction_rows, result  # noqa: E402
 
 
 def _arrow_rate(db: Path, rows) -> float:
+    import xstore.schema  # noqa: F401  (loaded by every fill before its first write; not a write's cost)
     from xstore.db import Store
 
     store = Store(db)
