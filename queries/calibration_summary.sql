@@ -3,7 +3,7 @@
 -- Grain: one row per base model x intermediate setting x target x split x language x attack x
 --   calibration method, averaged over seeds.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins for ECE
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins for ECE
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: per run as in accuracy_by_language, confidence_by_language and ece_by_language (ECE:
 --   Guo et al. 2017, eq. 3, bins [b/B, (b+1)/B)); then the mean over seeds.

@@ -2,7 +2,7 @@
 --   run, language, attack and calibration?
 -- Grain: one row per target run x language x attack x split x calibration method.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width probability bins over [0, 1]
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width probability bins over [0, 1]
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: classwise-ECE = (1/K) sum_k sum_b (n_kb / n) * |freq_kb - prob_kb| (Kull et al. 2019,
 --   "Beyond temperature scaling", section 3.2): for each class k, the softmax probability p_k of logits / T

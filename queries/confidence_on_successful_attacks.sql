@@ -2,7 +2,7 @@
 --   model in its wrong answer, per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack (not "none") x split x calibration method.
 -- Parameters:
---   $threshold DOUBLE = 0.9  confidence at or above which a wrong answer counts as confidently wrong
+--   $threshold DOUBLE in [0, 1] = 0.9  confidence at or above which a wrong answer counts as confidently wrong
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: successful adversarial inputs are those right when clean and wrong when perturbed (as in
 --   attack_success_rate; clean and perturbed predictions of a run paired on example_id). Over them: the

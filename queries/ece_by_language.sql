@@ -1,7 +1,7 @@
 -- ece_by_language: how well calibrated is the model, per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack x split x calibration method.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins over [0, 1]
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins over [0, 1]
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: expected calibration error, ECE = sum_b (n_b / n) * |accuracy_b - confidence_b| over
 --   equal-width confidence bins (Guo et al. 2017, eq. 3; Naeini et al. 2015). Bin b holds the

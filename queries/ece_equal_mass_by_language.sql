@@ -2,7 +2,7 @@
 --   per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack x split x calibration method.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-mass confidence bins
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-mass confidence bins
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: ECE = sum_b (n_b / n) * |accuracy_b - confidence_b| (Guo et al. 2017, eq. 3) over bins of
 --   equal size instead of equal width: the "ECE_EM" of Roelofs et al. 2022 ("Mitigating bias in calibration

@@ -2,7 +2,7 @@
 --   per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack (not "none") x split x calibration method.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins over [0, 1]
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins over [0, 1]
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: clean and perturbed predictions of the same run, paired on example_id and scored at the
 --   same temperature; on those pairs, ECE (as in ece_by_language: Guo et al. 2017, eq. 3, bins

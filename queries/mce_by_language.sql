@@ -2,7 +2,7 @@
 --   calibration?
 -- Grain: one row per target run x language x attack x split x calibration method.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins over [0, 1]
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins over [0, 1]
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: maximum calibration error, MCE = max_b |accuracy_b - confidence_b| over the non-empty
 --   equal-width bins (Naeini et al. 2015; Guo et al. 2017, eq. 5); torchmetrics' calibration error with

@@ -2,10 +2,10 @@
 --   score and NLL because of the finite test set, per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack x split x calibration method x metric.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins for ECE and MCE
---   $n_boot INTEGER = 1000  bootstrap replicates
---   $level DOUBLE = 0.95  coverage of the percentile interval
---   $seed INTEGER = 0  seed of the resampling (same seed, data and DuckDB version: the same interval, to rounding)
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins for ECE and MCE
+--   $n_boot INTEGER in [1, 10000] = 1000  bootstrap replicates (the cost grows in proportion: see Cost)
+--   $level DOUBLE in (0, 1) = 0.95  coverage of the percentile interval
+--   $seed INTEGER in [0, 2147483647] = 0  seed of the resampling (same seed, data and DuckDB version: the same interval, to rounding)
 -- Reads: prediction, training_run, calibration_fit.
 -- Cost: one row per input and replicate, about 1.2 s per 10 million on 2 cores (50,000 inputs x 200
 --   replicates). Efron & Tibshirani 1993 ask for about 1,000 replicates for a percentile interval and 200 for a

@@ -4,7 +4,7 @@
 -- Grain: one row per base model x intermediate setting x target x split x language x attack x calibration
 --   method x metric.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins for ECE and MCE
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins for ECE and MCE
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: per run, each metric as in its own query (accuracy_by_language, confidence_by_language,
 --   overconfidence_by_language, ece_by_language, mce_by_language, brier_by_language, nll_by_language);

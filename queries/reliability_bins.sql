@@ -2,7 +2,7 @@
 --   data of a reliability diagram and a confidence histogram), per run, language, attack and calibration?
 -- Grain: one row per target run x language x attack x split x calibration method x non-empty confidence bin.
 -- Parameters:
---   $n_bins INTEGER = 10  number of equal-width confidence bins over [0, 1]
+--   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins over [0, 1]
 -- Reads: prediction, training_run, calibration_fit.
 -- Definition: the bins of ece_by_language: bin b holds confidences in [b/B, (b+1)/B), the last also 1.0
 --   (Guo et al. 2017, section 2, "reliability diagrams"; DeGroot & Fienberg 1983). Empty bins have no row.

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from xstore import integrity
 from xstore.catalog import get_attack, get_task
 from xstore.keys import canonical_json, content_key
 from xstore.runners import CellKind
@@ -74,7 +75,7 @@ def _attack_victim(ctx, entry, examples: list[dict], victim_key: str) -> list[di
     quiet_transformers()
     p = ctx.cell.params
     run_row = ctx.fetch("SELECT checkpoint_path, base_model FROM training_run WHERE key = ?", [victim_key]).to_pylist()[0]
-    checkpoint = ctx.store.artifacts / run_row["checkpoint_path"]
+    checkpoint = integrity.checkpoint(ctx.store, run_row["checkpoint_path"], victim_key)
     params = dict(p["params"])
     if "mlm" in params:
         params["mlm"] = _mlm_source(params["mlm"], run_row["base_model"], ctx)

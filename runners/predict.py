@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from xstore import integrity
 from xstore.errors import UserError
 from xstore.runners import CellKind
 from xstore.runners.common import device, example_dicts, quiet_transformers
@@ -32,7 +33,7 @@ def run(ctx) -> dict[str, pa.Table]:
     task = get_task(p["task"])
     head = head_module(task.head)
     run_row = ctx.fetch("SELECT checkpoint_path FROM training_run WHERE key = ?", [cell.parents["run"]])
-    checkpoint = ctx.store.artifacts / run_row.column("checkpoint_path")[0].as_py()
+    checkpoint = integrity.checkpoint(ctx.store, run_row.column("checkpoint_path")[0].as_py(), cell.parents["run"])
     if "examples" in cell.parents:
         inputs = ctx.fetch(
             "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields "

@@ -27,7 +27,7 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from xstore import faults
+from xstore import faults, integrity
 from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import CellKind
@@ -64,7 +64,7 @@ def run(ctx) -> dict[str, pa.Table]:
     if "intermediate" in cell.parents:
         parent = ctx.fetch("SELECT checkpoint_path, checkpoint_sha256 FROM training_run WHERE key = ?",
                            [cell.parents["intermediate"]]).to_pylist()[0]
-        start = str(ctx.store.artifacts / parent["checkpoint_path"])
+        start = str(integrity.checkpoint(ctx.store, parent["checkpoint_path"], cell.parents["intermediate"]))
     if not all(head.TRAINED for head in heads.values()):
         return _untrained_run(ctx, tasks, base_path, base_row, parent, t0)
     data = {name: _examples(ctx, f"train:{name}") for name in names}

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
 from xstore import named
 from xstore.db import Store
 
 
 class Database:
-    """A read-only handle on an xstore database file; every call opens and closes its own connection.
+    """A read-only handle on an xstore database file; every call opens and closes its own sandboxed connection
+    (see xstore.sandbox: SQL reads the database and nothing else, and writes nothing).
 
     Example:
         >>> db = xstore.open("demo.duckdb")
         >>> db.df("ece_by_language", n_bins=15)
     """
 
-    def __init__(self, path: os.PathLike | str):
+    def __init__(self, path: os.PathLike | str, allow_read: Sequence[os.PathLike | str] = ()):
         self.store = Store(path)
+        self.allow_read = tuple(allow_read)
         if not self.store.path.exists():
             from xstore.errors import UserError
 
             raise UserError(f"database {self.store.path} does not exist")
 
     def arrow(self, name: str | None = None, sql: str | None = None, **params):
-        """A named query (parameters as keywords) or ad-hoc `sql`, as a pyarrow Table."""
-        return named.run_readonly(self.store, name, params, sql)
+        """A named query (parameters as keywords, checked against their declared ranges) or ad-hoc `sql`, as a
+        pyarrow Table. With `allow_read`, `sql` may also read files in those folders (SELECT statements only)."""
+        return named.run_readonly(self.store, name, params, sql, self.allow_read)
 
     def df(self, name: str | None = None, sql: str | None = None, **params):
         """The same as `arrow`, as a pandas DataFrame."""
@@ -83,6 +87,7 @@ class Database:
         return report.write(self.store, path, fmt=fmt, figures=figures, **options)
 
 
-def open(path: os.PathLike | str) -> Database:  # noqa: A001  (xstore.open mirrors duckdb.connect)
-    """Open an xstore database for reading."""
-    return Database(path)
+def open(path: os.PathLike | str, allow_read: Sequence[os.PathLike | str] = ()) -> Database:  # noqa: A001
+    """Open an xstore database for reading (the name mirrors duckdb.connect); `allow_read` names folders whose
+    files your SQL may read too, e.g. `read_csv('labels/extra.csv')`."""
+    return Database(path, allow_read)

@@ -7,6 +7,7 @@ torch, which only the runners load, when a cell is computed.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -15,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xstore.errors import UserError
+from xstore.errors import Interrupted, UserError
+from xstore.export import TABLE_ROWS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="A declarative experiment database for multilingual calibration studies.")
@@ -106,8 +108,9 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
     spec_obj, store = _spec_and_store(spec, db)
     cells = declare(spec_obj)
     if store.path.exists():
-        with store.connect(read_only=True) as con:
-            store.check_version(con)
+        from xstore import sandbox
+
+        with sandbox.connect(store) as con:
             result = make_plan(con, cells)
     else:
         from xstore.planner import Plan
@@ -130,11 +133,12 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
 @app.command()
 def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
     """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
+    from xstore import sandbox
     from xstore.schema import CELL_TABLES, REFERENCE_TABLES
 
     store = _store(target)
-    with store.connect(read_only=True) as con:
-        version = store.check_version(con)
+    with sandbox.connect(store) as con:
+        version = store.schema_version(con)
         kinds = con.execute("SELECT kind, count(*), round(sum(wall_seconds), 1) FROM cell GROUP BY kind ORDER BY min(finished_at)").fetchall()
         failures = con.execute(
             """SELECT f.kind, f.cell_key, f.error, f.attempt FROM failure f
@@ -158,12 +162,16 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
 
 @app.command()
 def query(name: Optional[str] = typer.Argument(None, help="A named query from queries/ (see --list)."),
-          param: List[str] = typer.Option([], "--param", "-p", help="key=value, bound as a parameter; repeatable."),
-          sql: Optional[str] = typer.Option(None, "--sql", help="Ad-hoc SQL instead of a named query (read-only)."),
+          param: List[str] = typer.Option([], "--param", "-p", help="key=value, bound as a parameter; once per key."),
+          sql: Optional[str] = typer.Option(None, "--sql", help="SQL of your own instead of a named query (read-only)."),
           fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or markdown."),
+          limit: Optional[int] = typer.Option(None, "--limit", min=0, help=f"Show at most N rows (table default: "
+                                              f"{TABLE_ROWS}; 0: all). CSV, JSON and Markdown write all by default."),
+          allow_read: List[Path] = typer.Option([], "--allow-read", help="A folder whose files --sql may read too "
+                                                "(read_csv, read_parquet...); SELECT statements only. Repeatable."),
           db: Optional[str] = DbOpt,
           list_queries: bool = typer.Option(False, "--list", help="List the named queries and their parameters.")):
-    """Run a named query (or --sql) on a read-only connection and print the result."""
+    """Run a named query (or --sql) on a sandboxed read-only connection and print the result."""
     from xstore import export, named
 
     if list_queries:
@@ -175,19 +183,33 @@ def query(name: Optional[str] = typer.Argument(None, help="A named query from qu
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(export.FORMATS)}")
     if (name is None) == (sql is None):
         raise UserError("give either a query name or --sql, not both and not neither (see `xstore query --list`)")
-    given = {}
-    for item in param:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UserError(f"--param takes key=value, got {item!r}")
-        given[key.strip()] = value
+    given = _params(param)
     if sql is not None and given:
         raise UserError("--param goes with a named query; --sql takes no parameters")
+    if allow_read and sql is None:
+        raise UserError("--allow-read goes with --sql: named queries read only the database")
     store = _store(db)
-    result = named.run_readonly(store, name, given, sql)
-    text = export.render(result, fmt, console=out, title=name)
-    if text is not None:
-        sys.stdout.write(text)
+    with named.result(store, name, given, sql, allow_read) as result:
+        shown, total = export.write(result, fmt, sys.stdout, console=out, title=name, limit=limit)
+    if fmt == "table":
+        out.print(f"{total:,} rows" if shown == total else f"showing the first {shown:,} of {total:,} rows: --limit N "
+                  "shows more (0: all); --format csv, json or markdown writes them all", highlight=False)
+    elif shown < total:
+        err.print(f"wrote the first {shown:,} of {total:,} rows (--limit {limit})", highlight=False)
+
+
+def _params(items: List[str]) -> dict:
+    """--param key=value items as a dict; a key given twice is a mistake, not 'the last one wins'."""
+    given = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--param takes key=value, got {item!r}")
+        if key in given:
+            raise UserError(f"--param {key} is given twice ({given[key]!r} and {value!r}); give each parameter once")
+        given[key] = value
+    return given
 
 
 @app.command()
@@ -261,12 +283,11 @@ def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Fold
     _print_fill_report(report, store)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
-    result = named.run_readonly(store, "calibration_summary", {})
-    import pyarrow.compute as pc
-
-    result = result.filter(pc.equal(result["split"], "test"))  # the English dev rows only feed calibration
-    export.render(result.drop_columns(["base_model", "target", "split"]), "table", console=out,
-                  title="demo (test split, mean over seeds): accuracy, confidence and ECE")
+    with named.result(store, "calibration_summary") as result:
+        shown = result.filter("split = 'test'")  # the English dev rows only feed calibration
+        shown = shown.project(", ".join(f'"{c}"' for c in shown.columns if c not in ("base_model", "target", "split")))
+        export.write(shown, "table", sys.stdout, console=out, limit=0,
+                     title="demo (test split, mean over seeds): accuracy, confidence and ECE")
     out.print(f"database: {store.path}   next: xstore query --list --db {spec_path}")
 
 
@@ -396,8 +417,10 @@ def db_version(target: str = typer.Argument(..., help="Database file or spec."))
     """Print the schema version of a database and the version this xstore expects."""
     from xstore.db import latest_version
 
+    from xstore import sandbox
+
     store = _store(target)
-    with store.connect(read_only=True) as con:
+    with sandbox.connect(store, check=False) as con:
         version = store.schema_version(con)
     out.print(f"{store.path}: schema version {version} (this xstore: {latest_version()})")
 
@@ -411,9 +434,15 @@ def main() -> None:
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
+    except Interrupted as stop:
+        err.print(f"{stop} (`{shlex.join(['xstore', *sys.argv[1:]])}`)", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(stop.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted: cells already written are kept; run the same command again to go on")
+        err.print("interrupted")
         sys.exit(130)
+    except BrokenPipeError:  # `xstore query ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        sys.exit(0)
     except Exception as error:  # click's own usage errors
         import click
 

@@ -96,7 +96,9 @@ class Store:
             del _KEEPERS[self.path]
             keeper.stop()
 
-    def _open(self, read_only: bool, wait: Optional[float]) -> duckdb.DuckDBPyConnection:
+    def _open(self, read_only: bool, wait: Optional[float], config: Optional[dict] = None) -> duckdb.DuckDBPyConnection:
+        if self.path.is_dir():
+            raise UserError(f"{self.path} is a folder, not a database file")
         if not read_only and not self.path.parent.is_dir():
             raise UserError(f"folder {self.path.parent} does not exist")
         if wait is None:
@@ -106,7 +108,7 @@ class Store:
         try:
             while True:
                 try:
-                    return duckdb.connect(str(self.path), read_only=read_only)
+                    return duckdb.connect(str(self.path), read_only=read_only, config=config or {})
                 except duckdb.IOException as err:
                     if "lock" in str(err).lower() and time.monotonic() < deadline:
                         waiting = self._announce_waiting(waiting)
@@ -159,6 +161,10 @@ class Store:
             pid = _LOCK_PID.search(text)
             holder = f"process {pid.group(1)}" if pid else "another process"
             return f"database {self.path} is in use by {holder} (DuckDB allows one writer); try again when it is done"
+        if "different configuration" in text:  # DuckDB shares one open instance per file within a process
+            return (f"{self.path} is already open in this Python process through another connection (your own "
+                    "duckdb.connect, or a fill); xstore reads it through a sandboxed connection of its own: close "
+                    "the other connection first")
         if "not a valid DuckDB database" in text or "Invalid Input" in text or "database file" in text:
             return f"{self.path} is not a DuckDB database file"
         for reason in ("Permission denied", "Read-only file system", "No space left on device"):
@@ -216,6 +222,11 @@ class Store:
                         "INSERT INTO schema_version VALUES (?, ?, ?)", [number, name, datetime.now()]
                     ).fetchall()
                     con.commit()
+                except duckdb.Error as err:  # e.g. a table of this migration already there: a half-upgraded file
+                    rollback_quietly(con)
+                    raise UserError(f"migration {name} failed on {self.path}: {str(err).splitlines()[0]}; the database "
+                                    f"stays at schema version {number - 1}. Was it changed by hand or by another "
+                                    "tool? Restore it from a copy") from None
                 except BaseException:
                     rollback_quietly(con)
                     raise
@@ -245,6 +256,9 @@ class Store:
                 pass
             else:
                 self.check_version(con)
+                from xstore import integrity
+
+                integrity.check(self, con)
                 return
         self.upgrade()
 
@@ -302,19 +316,27 @@ class Store:
 
     @contextmanager
     def fill_lock(self) -> Iterator[None]:
-        """Hold `<db>.lock` for a whole fill, so a second fill on the same file stops at once."""
+        """Hold `<db>.lock` for a whole fill, so a second fill on the same file stops at once.
+
+        The file goes when the fill ends (refused, interrupted or done), so a command leaves nothing behind. Whoever
+        locks it checks that it is still the file at that path: one that was removed meanwhile is no lock.
+        """
         lock_path = self.path.with_name(self.path.name + ".lock")
-        try:
-            handle = open(lock_path, "a+")
-        except OSError as err:
-            raise UserError(f"cannot write in {self.path.parent}: {err.strerror.lower()}; nothing was changed") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise UserError(f"{self.path} is being filled by {holder}; wait for it or stop it first") from None
+        while True:
+            try:
+                handle = open(lock_path, "a+")
+            except OSError as err:
+                raise UserError(f"cannot write in {self.path.parent}: {err.strerror.lower()}; nothing was changed") from None
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                handle.close()
+                raise UserError(f"{self.path} is being filled by {holder}; wait for it or stop it first") from None
+            if _same_file(handle, lock_path):
+                break
+            handle.close()  # its holder removed it as we opened it: take the new one
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()} on {socket.gethostname()}")
@@ -322,10 +344,16 @@ class Store:
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
+            lock_path.unlink(missing_ok=True)  # while still locked, so nobody takes the old file meanwhile
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 class _Keeper:
@@ -392,6 +420,11 @@ class _Keeper:
 
 # Path -> the connection held for it by this process (see Store.held).
 _KEEPERS: dict[Path, _Keeper] = {}
+
+
+def held_here(path: Path) -> bool:
+    """Whether this process holds a read-write connection to `path` for a fill (Store.held)."""
+    return Path(path).resolve() in _KEEPERS
 
 
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:

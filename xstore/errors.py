@@ -8,3 +8,9 @@ class UserError(Exception):
     """
 
     exit_code = 2
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a fill, carrying the one line to print: what this run stored and how to go on."""
+
+    exit_code = 130  # 128 + SIGINT, as shells report it

@@ -16,10 +16,10 @@ from typing import Optional
 
 from rich.console import Console
 
-from xstore import faults, shards
+from xstore import faults, integrity, shards
 from xstore.cells import CellFailure, compute
 from xstore.db import Store
-from xstore.errors import UserError
+from xstore.errors import Interrupted, UserError
 from xstore.executors import ClusterOptions, compute_to_shard, local_pool, submitit_executor
 from xstore.planner import CellSpec, declare, plan
 from xstore.progress import CellProgress
@@ -57,7 +57,7 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     # A serial fill is the only process using the file, so it keeps it open between cells; the
     # coordinator of workers must not, as they read it while their cells compute.
     holding = store.held() if executor == "serial" else contextlib.nullcontext()
-    with store.fill_lock(), holding:
+    with _stop_on_interrupt(report), store.fill_lock(), holding:
         store.create_or_check()
         _remove_stale_temporaries(store)
         cells = declare(spec)
@@ -68,6 +68,8 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
         report.skipped_failed = len(current.missing) - len(todo)
         if not todo:
             return report
+        with store.connect(read_only=True) as con:
+            integrity.check_checkpoints(store, con, todo)
         broken = {c.key for c in current.missing if c.key in current.failed and not retry_failed}
         with CellProgress(console, len(todo)) as progress:
             books = _Books(store, report, progress, broken)
@@ -85,6 +87,17 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
                     progress.console.print("Slurm accounting is off on this cluster: job states are read from squeue")
                 _coordinate(todo, spec, store, jobs, books, poll_seconds=2.0 if submitit_cluster == "slurm" else 0.2)
     return report
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(report: FillReport):
+    """Ctrl-C: the cell in flight is dropped as after a kill (its transaction never committed); say what was kept."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        stored = sum(report.computed.values())
+        raise Interrupted(f"interrupted: this run stored {stored} cell{'s' if stored != 1 else ''} (the cell in flight "
+                          "was dropped); run the same command again to go on from there") from None
 
 
 class _Books:

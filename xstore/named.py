@@ -1,40 +1,83 @@
 """Named queries: the SQL files in `queries/`, their header-declared parameters, and running them.
 
-A file's header documents it and declares its parameters, one per line:
-    -- $n_bins INTEGER = 10  number of equal-width confidence bins
-Values are always bound as DuckDB prepared parameters, never pasted into the SQL text.
+A file's header documents it and declares its parameters, one per line, with the values allowed:
+    -- $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins
+(`[a, b]` includes its ends, `(a, b)` leaves them out). Values are checked here, before anything runs, for the
+CLI, the Python API and export alike, and bound as DuckDB prepared parameters, never pasted into the SQL text.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from typing import Iterator, Optional, Sequence
 
 from xstore.errors import UserError
 
-_PARAM = re.compile(r"^--\s+\$(\w+)\s+(INTEGER|DOUBLE|VARCHAR|BOOLEAN)\s*=\s*(\S+)\s+(.*)$")
-_CASTS = {
-    "INTEGER": int,
-    "DOUBLE": float,
-    "VARCHAR": str,
-    "BOOLEAN": lambda v: {"true": True, "false": False}[str(v).lower()],
-}
+_PARAM = re.compile(r"^--\s+\$(\w+)\s+(INTEGER|DOUBLE|VARCHAR|BOOLEAN)"
+                    r"(?:\s+in\s+([\[(])\s*([^,\s]+)\s*,\s*([^\])\s]+)\s*([\])]))?"
+                    r"\s*=\s*(\S+)\s+(.*)$")
+_BOOLEANS = {"true": True, "false": False}
 
 
 @dataclass(frozen=True)
 class Param:
+    """A declared parameter: its type, default, the interval its values must lie in, and what it means."""
+
     name: str
     type: str
     default: object
     help: str
+    low: Optional[float] = None
+    high: Optional[float] = None
+    closed: tuple[bool, bool] = (True, True)  # whether low and high themselves are allowed
+
+    @property
+    def domain(self) -> str:
+        """The allowed values, as written in the header: `INTEGER in [1, 1000]`."""
+        if self.low is None:
+            return self.type
+        left, right = "[" if self.closed[0] else "(", "]" if self.closed[1] else ")"
+        return f"{self.type} in {left}{_number(self.low)}, {_number(self.high)}{right}"
 
     def cast(self, value) -> object:
+        """`value` (a CLI string or a Python value) as the declared type; UserError if it is not one in the domain."""
         try:
-            return _CASTS[self.type](value)
-        except (ValueError, KeyError):
-            raise UserError(f"parameter {self.name!r} must be {self.type}, got {value!r}") from None
+            typed = self._typed(value)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            typed = None
+        if typed is None or not self._inside(typed):
+            raise UserError(f"parameter {self.name!r} must be {self.domain}, got {value!r}")
+        return typed
+
+    def _typed(self, value):
+        if self.type == "VARCHAR":
+            return str(value)
+        if self.type == "BOOLEAN":
+            return value if isinstance(value, bool) else _BOOLEANS[str(value).strip().lower()]
+        if isinstance(value, bool):  # True is an int to Python, not a number of bins
+            return None
+        if self.type == "INTEGER":
+            if isinstance(value, float):
+                return int(value) if value.is_integer() else None
+            return int(value.strip()) if isinstance(value, str) else int(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
+
+    def _inside(self, value) -> bool:
+        if self.low is None or not isinstance(value, (int, float)):
+            return True
+        above = value >= self.low if self.closed[0] else value > self.low
+        below = value <= self.high if self.closed[1] else value < self.high
+        return above and below
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 @dataclass(frozen=True)
@@ -45,12 +88,12 @@ class NamedQuery:
     params: dict[str, Param]
 
     def bind(self, given: dict) -> dict:
-        """Defaults overlaid with `given` (strings from the CLI or typed values), each cast to its type."""
+        """Defaults overlaid with `given` (strings from the CLI or typed values), each checked against its domain."""
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             allowed = ", ".join(self.params) or "none"
             raise UserError(f"query {self.name!r} has no parameter {unknown[0]!r} (parameters: {allowed})")
-        return {name: p.cast(given.get(name, p.default)) for name, p in self.params.items()}
+        return {name: p.cast(given[name]) if name in given else p.default for name, p in self.params.items()}
 
 
 def _parse(name: str, text: str) -> NamedQuery:
@@ -66,9 +109,15 @@ def _parse(name: str, text: str) -> NamedQuery:
     for line in header:
         match = _PARAM.match(line)
         if match:
-            pname, ptype, default, help_text = match.groups()
-            param = Param(pname, ptype, None, help_text.strip())
-            params[pname] = Param(pname, ptype, param.cast(default), help_text.strip())
+            pname, ptype, left, low, high, right, default, help_text = match.groups()
+            bounds = {} if left is None else {"low": float(low), "high": float(high),
+                                              "closed": (left == "[", right == "]")}
+            param = Param(pname, ptype, None, help_text.strip(), **bounds)
+            try:
+                typed = param.cast(default)
+            except UserError as err:  # a mistake in the file itself, not the user's
+                raise ValueError(f"queries/{name}.sql: default {err}") from None
+            params[pname] = Param(pname, ptype, typed, help_text.strip(), **bounds)
     return NamedQuery(name=name, summary=summary, sql=text, params=params)
 
 
@@ -100,21 +149,32 @@ def run(con, name: str, params: dict | None = None):
     return con.execute(query.sql, query.bind(params or {}))
 
 
-def run_readonly(store, name: str | None, params: dict | None = None, sql: str | None = None):
-    """Run a named query, or ad-hoc SQL, on a read-only connection to `store`; returns an Arrow table."""
-    import duckdb
+@contextmanager
+def result(store, name: str | None = None, params: dict | None = None, sql: str | None = None,
+           allow_read: Sequence = ()) -> Iterator:
+    """A named query (parameters checked first) or ad-hoc SQL on a sandboxed read-only connection to `store`, as
+    a lazy DuckDB relation: read it inside the block (e.g. `.to_arrow_reader()`, batch by batch)."""
+    from xstore import sandbox
 
+    if (name is None) == (sql is None):
+        raise UserError("give either a query name or SQL, not both and not neither")
     if sql is None:
         query = get(name)
         sql, bound = query.sql, query.bind(params or {})
+    elif params:
+        raise UserError("parameters go with a named query; SQL of your own takes none")
     else:
         bound = None
-    with store.connect(read_only=True) as con:
-        store.check_version(con)
-        try:
-            return con.sql(sql, params=bound).to_arrow_table()
-        except duckdb.Error as error:
-            first = str(error).splitlines()[0]
-            if "read-only" in first:
-                raise UserError(f"queries are read-only: {first}") from None
-            raise UserError(f"query failed: {first}") from None
+    with sandbox.connect(store, allow_read) as con:
+        sandbox.check_sql(con, sql, allow_read)
+        relation = con.sql(sql, params=bound)
+        if relation is None:
+            raise UserError("the SQL ran but returns no rows to show: end it with a SELECT")
+        yield relation
+
+
+def run_readonly(store, name: str | None, params: dict | None = None, sql: str | None = None,
+                 allow_read: Sequence = ()):
+    """Run a named query, or ad-hoc SQL, on a sandboxed read-only connection to `store`; returns an Arrow table."""
+    with result(store, name, params, sql, allow_read) as relation:
+        return relation.to_arrow_table()

@@ -199,10 +199,12 @@ def intermediate_name(setting: Union[str, list[str]]) -> str:
 def load_spec(path: Union[str, Path]) -> Spec:
     """Read and validate a spec file; raise UserError with one clear message on any mistake."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"spec file {path} is a folder; give the TOML file in it")
     if not path.is_file():
         raise UserError(f"spec file {path} does not exist")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark some editors write
     except tomllib.TOMLDecodeError as err:
         raise UserError(f"{path}: TOML syntax error: {err}") from None
     except UnicodeDecodeError:
@@ -256,6 +258,21 @@ def _suggest(name: str, known: list[str]) -> str:
     return f"did you mean {hint[0]!r}? " if hint else ""
 
 
+def _language_hint(given: str, spec: Spec) -> str:
+    """'; did you mean 'de'?' for 'ger', 'deu', 'DE', 'de-DE' or 'de_CH' (langcodes normalizes ISO 639-1, 639-2/B
+    and 639-3 codes and BCP 47 tags), else for a near spelling of a language the targets have."""
+    have = sorted({lang for name in spec.grid.targets for split in spec.predict.eval_splits
+                   for lang in get_task(name).splits.get(split, ())})
+    try:
+        import langcodes
+
+        base = langcodes.Language.get(given.replace("_", "-")).language
+    except (ImportError, ValueError, LookupError):
+        base = None
+    hint = base if base in have else next(iter(difflib.get_close_matches(given.lower(), have, n=1)), None)
+    return f"; did you mean {hint!r}?" if hint and hint != given else ""
+
+
 def _check_names(spec: Spec, path: Path) -> None:
     """Catalogue checks that pydantic cannot do: tasks, attacks, languages, models, methods."""
     grid = spec.grid
@@ -290,7 +307,7 @@ def _check_names(spec: Spec, path: Path) -> None:
                 have = ", ".join(get_task(name).splits.get(split, ()))
                 where = f"{name!r} split {split!r} (it has: {have})" if len(grid.targets) == 1 else \
                     f"the {split!r} split of any target ({', '.join(grid.targets)})"
-                _fail(path, "grid.languages", f"language {lang!r} is not in {where}")
+                _fail(path, "grid.languages", f"language {lang!r} is not in {where}{_language_hint(lang, spec)}")
     structured = [name for name in grid.targets if get_task(name).head != "classification"]
     if structured and any(name != "none" for name in grid.attacks):
         _fail(path, "grid.attacks", f"attacks perturb sentence-classification inputs; target {structured[0]!r} is a "
