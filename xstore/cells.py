@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Optional
 
+import duckdb
+
 from xstore import faults
 from xstore.db import Store
 from xstore.errors import UserError
@@ -32,6 +34,10 @@ KINDS: tuple[CellKind, ...] = tuple(sorted((kind for module in RUNNER_MODULES fo
 KIND_BY_NAME: dict[str, CellKind] = {kind.name: kind for kind in KINDS}
 KIND_ORDER: dict[str, int] = {kind.name: i for i, kind in enumerate(KINDS)}
 assert len(KIND_BY_NAME) == len(KINDS) == len({kind.order for kind in KINDS}), "two cell kinds share a name or order"
+
+#: Ctrl-C, as Python raises it and as DuckDB does when it arrives during a statement: it stops the fill and is
+#: never a cell's failure (no `failure` row; the cell in flight is dropped, as after a kill).
+INTERRUPTS = (KeyboardInterrupt, duckdb.InterruptException)
 
 
 @dataclass

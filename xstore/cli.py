@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -73,10 +74,22 @@ def fill(spec: str = SpecArg, retry_failed: bool = typer.Option(False, "--retry-
     spec_obj, store = _spec_and_store(spec, db)
     cluster = ClusterOptions(partition=partition, gpus_per_job=gpus_per_job, cpus_per_job=cpus_per_job,
                              mem_gb=mem_gb, time_limit_min=time_limit, array_parallelism=array_size)
-    report = run_fill(spec_obj, store, retry_failed=retry_failed, console=err, executor=executor,
-                      workers=workers, cluster=cluster)
+    with _say_what_was_kept():
+        report = run_fill(spec_obj, store, retry_failed=retry_failed, console=err, executor=executor,
+                          workers=workers, cluster=cluster)
     _print_fill_report(report, store)
     raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def _say_what_was_kept():
+    """Ctrl-C during a fill: one line with what this run stored and the command that goes on from there (here,
+    as typer turns a KeyboardInterrupt into a silent exit 130 before `main` could see it)."""
+    try:
+        yield
+    except Interrupted as stop:
+        err.print(f"{stop}: `{shlex.join(['xstore', *sys.argv[1:]])}`", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(stop.exit_code) from None
 
 
 def _print_fill_report(report, store) -> None:
@@ -139,6 +152,9 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
     store = _store(target)
     with sandbox.connect(store) as con:
         version = store.schema_version(con)
+        from xstore import integrity
+
+        integrity.check(store, con)  # a table or column missing: say so, rather than count what is left
         kinds = con.execute("SELECT kind, count(*), round(sum(wall_seconds), 1) FROM cell GROUP BY kind ORDER BY min(finished_at)").fetchall()
         failures = con.execute(
             """SELECT f.kind, f.cell_key, f.error, f.attempt FROM failure f
@@ -192,7 +208,7 @@ def query(name: Optional[str] = typer.Argument(None, help="A named query from qu
     with named.result(store, name, given, sql, allow_read) as result:
         shown, total = export.write(result, fmt, sys.stdout, console=out, title=name, limit=limit)
     if fmt == "table":
-        out.print(f"{total:,} rows" if shown == total else f"showing the first {shown:,} of {total:,} rows: --limit N "
+        out.print(f"{total:,} row{'s' if total != 1 else ''}" if shown == total else f"showing the first {shown:,} of {total:,} rows: --limit N "
                   "shows more (0: all); --format csv, json or markdown writes them all", highlight=False)
     elif shown < total:
         err.print(f"wrote the first {shown:,} of {total:,} rows (--limit {limit})", highlight=False)
@@ -279,7 +295,8 @@ def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Fold
     from xstore.db import Store
 
     store = Store(spec.database_path)
-    report = run_fill(spec, store, console=err)
+    with _say_what_was_kept():
+        report = run_fill(spec, store, console=err)
     _print_fill_report(report, store)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
@@ -434,15 +451,9 @@ def main() -> None:
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except Interrupted as stop:
-        err.print(f"{stop} (`{shlex.join(['xstore', *sys.argv[1:]])}`)", highlight=False, soft_wrap=True, markup=False)
-        sys.exit(stop.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except BrokenPipeError:  # `xstore query ... | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
-        sys.exit(0)
     except Exception as error:  # click's own usage errors
         import click
 

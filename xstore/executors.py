@@ -9,12 +9,14 @@ as it can.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
 from xstore import faults, shards
-from xstore.cells import CellFailure, compute
+from xstore.cells import INTERRUPTS, CellFailure, compute
 from xstore.db import Store
 from xstore.errors import UserError
 from xstore.planner import CellSpec
@@ -40,13 +42,20 @@ def compute_to_shard(db_path: str, spec, cell: CellSpec) -> str:
         row, tables = compute(cell, spec, store, log=lambda *_: None)
         faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
         return str(shards.write_shard(staging, row, tables))
+    except INTERRUPTS:  # a cancelled job: no shard, the coordinator has stopped
+        raise
     except Exception as err:  # reported through the shard, recorded by the coordinator
         return str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, CellFailure.of(err)))
 
 
 def _init_worker(queue, threads: int) -> None:
     """ProcessPool initializer: give each local worker its own GPU when there are several, and its
-    share of the CPU cores (before torch is imported), so workers do not oversubscribe the machine."""
+    share of the CPU cores (before torch is imported), so workers do not oversubscribe the machine.
+
+    Ctrl-C in a terminal reaches the whole process group; workers leave it to the coordinator, which ends them
+    (`drop_in_flight`), rather than each printing a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     index = queue.get()
     if index is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
@@ -73,13 +82,26 @@ def local_pool(workers: int):
                                initargs=(queue, threads))
 
 
+def drop_in_flight(executor, futures) -> None:
+    """Ctrl-C in a parallel fill: stop the cells in flight without a trace, as a kill would (a shard is complete or
+    absent). The local pool's workers are ended; submitit's jobs (`futures`) are cancelled (scancel on Slurm)."""
+    if isinstance(executor, ProcessPoolExecutor):
+        # Python 3.14 names this ProcessPoolExecutor.terminate_workers; before it, the pool keeps them here
+        for process in list((executor._processes or {}).values()):
+            process.terminate()
+        return
+    for job in futures:
+        try:
+            job.cancel(check=False)
+        except (OSError, subprocess.SubprocessError):  # no scancel here, or the job ended meanwhile
+            pass
+
+
 def _gpu_count() -> int:
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
         return len([v for v in visible.split(",") if v.strip()])
     try:
-        import subprocess
-
         listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
         return listed.stdout.count("GPU ")
     except (OSError, subprocess.SubprocessError):

@@ -40,6 +40,23 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _printable(relation, nested_as_json: bool):
+    """The relation with every column of a type that Arrow and pyarrow's CSV writer print badly (intervals, UUIDs,
+    128-bit integers...) converted by DuckDB: to text, or for nested ones to JSON text if asked."""
+    columns, changed = [], False
+    for name, dtype in zip(relation.columns, relation.types):
+        column = _quoted(name)
+        if dtype.id in _NESTED:
+            if nested_as_json:
+                column, changed = f"to_json({column}) AS {column}", True
+        elif dtype.id in ("hugeint", "uhugeint"):  # DuckDB's sum() of integers; 38 digits print as numbers
+            column, changed = f"TRY_CAST({column} AS DECIMAL(38, 0)) AS {column}", True
+        elif dtype.id not in _CSV_NATIVE:
+            column, changed = f"CAST({column} AS VARCHAR) AS {column}", True
+        columns.append(column)
+    return relation.project(", ".join(columns)) if changed else relation
+
+
 def _batches(relation, limit: Optional[int], counted: list) -> Iterator[pa.RecordBatch]:
     """The relation's rows in record batches, cut after `limit` rows; the rows after it are read and only
     counted, so that `counted[0]` ends as the result's whole size."""
@@ -67,13 +84,14 @@ def write(relation, fmt: str, out: TextIO, console: Optional[Console] = None, ti
     limit = limit or None
     counted = [0]
     if fmt == "table":
-        shown = _table(relation.columns, _batches(relation, limit, counted), relation.types, console or Console(), title)
+        shown = _table(relation.columns, _batches(_printable(relation, False), limit, counted), relation.types,
+                       console or Console(), title)
     elif fmt == "csv":
         shown = _csv(relation, limit, counted, out)
     elif fmt == "json":
         shown = _json(relation, limit, counted, out)
     else:
-        shown = _markdown(relation.columns, _batches(relation, limit, counted), out)
+        shown = _markdown(relation.columns, _batches(_printable(relation, False), limit, counted), out)
     out.flush()
     return shown, counted[0]
 
@@ -97,15 +115,7 @@ def _csv(relation, limit, counted, out: TextIO) -> int:
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(relation.columns)
     out.write(header.getvalue())
-    columns = []
-    for name, dtype in zip(relation.columns, relation.types):
-        if dtype.id in _NESTED:
-            columns.append(f"to_json({_quoted(name)}) AS {_quoted(name)}")
-        elif dtype.id not in _CSV_NATIVE:
-            columns.append(f"CAST({_quoted(name)} AS VARCHAR) AS {_quoted(name)}")
-        else:
-            columns.append(_quoted(name))
-    plain = relation.project(", ".join(columns)) if columns else relation
+    plain = _printable(relation, nested_as_json=True)
     from pyarrow import csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False)

@@ -17,10 +17,10 @@ from typing import Optional
 from rich.console import Console
 
 from xstore import faults, integrity, shards
-from xstore.cells import CellFailure, compute
+from xstore.cells import INTERRUPTS, CellFailure, compute
 from xstore.db import Store
 from xstore.errors import Interrupted, UserError
-from xstore.executors import ClusterOptions, compute_to_shard, local_pool, submitit_executor
+from xstore.executors import ClusterOptions, compute_to_shard, drop_in_flight, local_pool, submitit_executor
 from xstore.planner import CellSpec, declare, plan
 from xstore.progress import CellProgress
 from xstore.spec import Spec
@@ -57,7 +57,7 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     # A serial fill is the only process using the file, so it keeps it open between cells; the
     # coordinator of workers must not, as they read it while their cells compute.
     holding = store.held() if executor == "serial" else contextlib.nullcontext()
-    with _stop_on_interrupt(report), store.fill_lock(), holding:
+    with _stop_on_interrupt(report, executor), store.fill_lock(), holding:
         store.create_or_check()
         _remove_stale_temporaries(store)
         cells = declare(spec)
@@ -90,14 +90,15 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
 
 
 @contextlib.contextmanager
-def _stop_on_interrupt(report: FillReport):
-    """Ctrl-C: the cell in flight is dropped as after a kill (its transaction never committed); say what was kept."""
+def _stop_on_interrupt(report: FillReport, executor: str):
+    """Ctrl-C: what is in flight is dropped as after a kill (no transaction of it committed); say what was kept."""
     try:
         yield
-    except KeyboardInterrupt:
+    except INTERRUPTS:
         stored = sum(report.computed.values())
-        raise Interrupted(f"interrupted: this run stored {stored} cell{'s' if stored != 1 else ''} (the cell in flight "
-                          "was dropped); run the same command again to go on from there") from None
+        dropped = "the cell in flight was dropped" if executor == "serial" else "the cells in flight were dropped"
+        raise Interrupted(f"interrupted: this run stored {stored} cell{'s' if stored != 1 else ''} ({dropped}); "
+                          "run the same command again to go on from there") from None
 
 
 class _Books:
@@ -144,6 +145,8 @@ def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) 
             row, tables = compute(cell, spec, store, log=books.progress.console.log)
             store.write_cell(row, tables)
             faults.reached("stored")
+        except INTERRUPTS:
+            raise
         except Exception as err:  # any failure of one cell is recorded and the fill goes on
             books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
         else:
@@ -165,27 +168,31 @@ def _coordinate(todo: list[CellSpec], spec: Spec, store: Store, executor, books:
     waiting = [c for c in todo if c.key not in stored]
     books.progress.skip_to(len(todo) - len(waiting))
     running = {}
-    while waiting or running:
-        for cell in list(waiting):
-            if books.blocked(cell):
-                waiting.remove(cell)
-            elif set(cell.parents.values()) <= stored:
-                running[cell.key] = (cell, executor.submit(compute_to_shard, str(store.path), spec, cell))
-                waiting.remove(cell)
-        books.progress.working_on(f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
-        for key, (cell, future) in list(running.items()):
-            if not future.done():
-                continue
-            del running[key]
-            try:
-                folder = Path(future.result())
-            except Exception as err:  # the job itself died (killed, out of memory, node failure)
-                books.failed(cell, CellFailure.of(err, prefix="job failed: "))
-                continue
-            if _ingest(store, folder, books, cell):
-                stored.add(cell.key)
-        if running:
-            time.sleep(poll_seconds)
+    try:
+        while waiting or running:
+            for cell in list(waiting):
+                if books.blocked(cell):
+                    waiting.remove(cell)
+                elif set(cell.parents.values()) <= stored:
+                    running[cell.key] = (cell, executor.submit(compute_to_shard, str(store.path), spec, cell))
+                    waiting.remove(cell)
+            books.progress.working_on(f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
+            for key, (cell, future) in list(running.items()):
+                if not future.done():
+                    continue
+                del running[key]
+                try:
+                    folder = Path(future.result())
+                except Exception as err:  # the job itself died (killed, out of memory, node failure)
+                    books.failed(cell, CellFailure.of(err, prefix="job failed: "))
+                    continue
+                if _ingest(store, folder, books, cell):
+                    stored.add(cell.key)
+            if running:
+                time.sleep(poll_seconds)
+    except INTERRUPTS:
+        drop_in_flight(executor, [future for _, future in running.values()])
+        raise
 
 
 def _ingest(store: Store, folder: Path, books: _Books, cell: Optional[CellSpec] = None) -> bool:

@@ -23,7 +23,7 @@ from xstore.errors import UserError
 # on the same machine keeps the rest (DuckDB's own default is 80%). Larger sorts and joins spill to disk.
 MEMORY_ENV = "XSTORE_QUERY_MEMORY"
 
-ALLOW_READ_HINT = "to read files of your own, give their folder with --allow-read DIR (xstore.open(..., allow_read=[DIR]))"
+ALLOW_READ_HINT = "--allow-read DIR lets SELECT read the files in DIR; xstore.open(..., allow_read=[DIR]) in Python"
 
 
 def settings() -> dict:
@@ -73,6 +73,8 @@ def connect(store, allow_read: Sequence[os.PathLike | str] = (), wait: Optional[
             if check:
                 store.check_version(con)
             yield con
+        except duckdb.InterruptException:  # Ctrl-C while DuckDB ran the query
+            raise KeyboardInterrupt from None
         except duckdb.Error as err:
             raise explain(err, store, con) from None
     finally:
@@ -127,8 +129,8 @@ def check_sql(con: duckdb.DuckDBPyConnection, sql: str, allow_read: Sequence = (
         other = [s for s in statements if s.type != duckdb.StatementType.SELECT]
         if other:
             kind = other[0].type.name
-            raise UserError(f"with --allow-read only SELECT statements run (DuckDB would let {kind} write in an "
-                            "allowed folder); drop --allow-read to run it in the sandbox")
+            raise UserError(f"with --allow-read only SELECT statements run: DuckDB would let this {kind} statement "
+                            "write in an allowed folder")
 
 
 def explain(err: duckdb.Error, store, con: duckdb.DuckDBPyConnection) -> UserError:
@@ -141,7 +143,7 @@ def explain(err: duckdb.Error, store, con: duckdb.DuckDBPyConnection) -> UserErr
         if damage:
             return UserError(damage)
     if isinstance(err, duckdb.PermissionException) or "disabled by configuration" in first:
-        return UserError(f"queries are read-only and read only the database: {first}; {ALLOW_READ_HINT}")
+        return UserError(f"queries read the database and nothing else, and write nothing: {first} ({ALLOW_READ_HINT})")
     if "configuration has been locked" in first:
         return UserError(f"queries are read-only and their settings are fixed: {first}")
     if "read-only" in first or "read only" in first:
