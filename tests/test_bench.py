@@ -28,6 +28,7 @@ def test_every_benchmark_runs_quick_and_prints_its_rows():
         "planner": "plan",
         "fill": "demo fill, ",
         "metrics": "named ece_by_language",
+        "output": "xstore query -f csv",
         "attacks": "deepwordbug:",
     }
     if os.path.isdir(xnli):

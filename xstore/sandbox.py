@@ -92,12 +92,14 @@ def _folder(folder: os.PathLike | str) -> str:
 def _lock(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
     """Allow reading `folders`, switch external access off, lock the configuration; then check that it held.
 
-    `allowed_directories` can only be set on a running database whose external access is still on, so these
-    are statements rather than `config` entries; nothing else runs on the connection before them.
+    `allowed_directories` can only be set on a running database whose external access is still on, and the
+    progress bar per connection, so these are statements rather than `config` entries; nothing else runs on the
+    connection before them.
     """
     if folders:
         listed = ", ".join("'" + folder.replace("'", "''") + "'" for folder in folders)
         con.execute(f"SET allowed_directories = [{listed}]")
+    con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout, amid CSV rows, after 2 s
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     held = con.execute("SELECT current_setting('enable_external_access'), current_setting('lock_configuration')").fetchall()
