@@ -44,16 +44,16 @@ def _printable(relation, nested_as_json: bool):
     """The relation with every column of a type that Arrow and pyarrow's CSV writer print badly (intervals, UUIDs,
     128-bit integers...) converted by DuckDB: to text, or for nested ones to JSON text if asked."""
     columns, changed = [], False
-    for name, dtype in zip(relation.columns, relation.types):
-        column = _quoted(name)
+    for position, (name, dtype) in enumerate(zip(relation.columns, relation.types), start=1):
+        column = f"#{position}"  # by position: a result may repeat a column name
         if dtype.id in _NESTED:
             if nested_as_json:
-                column, changed = f"to_json({column}) AS {column}", True
+                column, changed = f"to_json({column})", True
         elif dtype.id in ("hugeint", "uhugeint"):  # DuckDB's sum() of integers; 38 digits print as numbers
-            column, changed = f"TRY_CAST({column} AS DECIMAL(38, 0)) AS {column}", True
+            column, changed = f"TRY_CAST({column} AS DECIMAL(38, 0))", True
         elif dtype.id not in _CSV_NATIVE:
-            column, changed = f"CAST({column} AS VARCHAR) AS {column}", True
-        columns.append(column)
+            column, changed = f"CAST({column} AS VARCHAR)", True
+        columns.append(f"{column} AS {_quoted(name)}")
     return relation.project(", ".join(columns)) if changed else relation
 
 

@@ -50,6 +50,8 @@ def _table(store, metric: str, base_model: str, target: str, split: str, **optio
 
 def build_markdown(store, figures_dir: Optional[Path] = None, n_bins: int = 10, split: str = "test") -> tuple[str, list[Path]]:
     """The report as Markdown text, and the figure files it links to (drawn into `figures_dir`, if given)."""
+    # Checked once here, as each query would: the report leaves out what fails, and a bad n_bins fails them all.
+    n_bins = named.get("reliability_bins").params["n_bins"].cast(n_bins)
     facts = _facts(store)
     if not facts["predictions"]:
         raise UserError(f"{store.path} holds no predictions yet: run `xstore fill` first")

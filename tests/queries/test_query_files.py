@@ -8,6 +8,7 @@ import re
 import pytest
 
 from xstore import named
+from xstore.errors import UserError
 
 from querydb import qdb  # noqa: F401  (qdb is a fixture)
 
@@ -103,3 +104,30 @@ def test_runs_with_runs_but_no_predictions(qdb, name):
     qdb.add_run("r")
     qdb.add_fit("r", 1.5)
     assert len(qdb.query(name)) == 0
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_numeric_parameters_declare_their_range(name):
+    for param in named.get(name).params.values():
+        if param.type in ("INTEGER", "DOUBLE"):
+            assert param.low is not None, f"${param.name} declares no range: `$name TYPE in [low, high] = default`"
+            assert param.cast(param.default) == param.default
+
+
+def test_header_ranges_are_parsed_with_their_ends():
+    sql = ("-- q: a test\n--   $k INTEGER in [1, 5] = 2  closed\n--   $p DOUBLE in (0, 1) = 0.5  open\n"
+           "--   $s VARCHAR = x  no range\nSELECT $k, $p, $s\n")
+    query = named._parse("q", sql)
+    k, p, s = query.params["k"], query.params["p"], query.params["s"]
+    assert (k.domain, p.domain, s.domain) == ("INTEGER in [1, 5]", "DOUBLE in (0, 1)", "VARCHAR")
+    assert [k.cast(v) for v in ("1", "5", 3)] == [1, 5, 3]
+    assert p.cast("0.25") == 0.25
+    for param, value in ((k, "0"), (k, "6"), (p, "0"), (p, 1.0), (p, "-inf")):
+        with pytest.raises(UserError):
+            param.cast(value)
+    assert query.bind({"k": "4"}) == {"k": 4, "p": 0.5, "s": "x"}
+
+
+def test_a_default_outside_its_range_is_a_mistake_in_the_file():
+    with pytest.raises(ValueError, match="queries/q.sql: default"):
+        named._parse("q", "-- q: x\n--   $k INTEGER in [1, 5] = 9  bins\nSELECT $k\n")

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import datetime
 
@@ -134,29 +135,39 @@ def test_a_waiting_process_gets_the_file_from_a_busy_holder(store):
 
 
 def test_query_during_a_serial_fill_reads_whole_cells(tmp_path):
-    """`xstore query` while a serial fill runs in another process: each answer is a consistent
-    snapshot (only whole cells), the counts never go down, and the fill finishes."""
+    """`xstore query` while a serial fill runs in another process: each answer is a consistent snapshot (only
+    whole cells), holds at least the cells the fill had reported stored when the query began, the counts never
+    go down, and the fill finishes. Queries start on the fill's progress lines, not on a clock."""
     spec = write_spec(tmp_path)
     xstore_bin = os.path.join(os.path.dirname(sys.executable), "xstore")
-    env = {**os.environ, "XSTORE_LOCK_WAIT": "60"}
+    env = {**os.environ, "XSTORE_LOCK_WAIT": "600"}
     fill = subprocess.Popen([xstore_bin, "fill", str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(fill.stderr), daemon=True)  # one line per stored cell
+    reader.start()
     db = tmp_path / "small.duckdb"
     sql = ("SELECT (SELECT count(*) FROM cell) AS cells, "
            "(SELECT count(DISTINCT cell_key) FROM prediction WHERE cell_key NOT IN (SELECT key FROM cell)) "
            "AS rows_without_cell")
     answers = []
-    while fill.poll() is None:
-        if not db.exists():
-            time.sleep(0.2)
+    while True:
+        running = fill.poll() is None
+        reported = sum(" stored " in line for line in list(lines))
+        if running and reported == 0:
+            time.sleep(0.05)  # until the first cell is stored
             continue
         done = subprocess.run([xstore_bin, "query", "--sql", sql, "--db", str(db), "--format", "csv"],
                               capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
-        answers.append(tuple(int(v) for v in done.stdout.strip().splitlines()[-1].split(",")))
-    _, err = fill.communicate()
-    assert fill.returncode == 0, err
-    assert len(answers) >= 2
-    assert all(orphans == 0 for _, orphans in answers)  # rows are seen only with their cell
-    counts = [cells for cells, _ in answers]
-    assert counts == sorted(counts) and counts[-1] > counts[0]
+        cells, orphans = (int(v) for v in done.stdout.strip().splitlines()[-1].split(","))
+        answers.append((reported, cells, orphans))
+        if not running:
+            break
+    fill.wait()
+    reader.join()
+    assert fill.returncode == 0, "".join(lines)[-2000:]
+    assert all(orphans == 0 for _, _, orphans in answers)  # rows are seen only with their cell
+    assert all(cells >= reported for reported, cells, _ in answers)
+    counts = [cells for _, cells, _ in answers]
+    assert counts == sorted(counts) and counts[-1] == 23

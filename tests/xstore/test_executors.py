@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime
 
 import pyarrow as pa
@@ -186,21 +187,32 @@ def test_shards_left_by_a_killed_coordinator_are_ingested_next_time(tmp_path, ca
 
 
 def test_query_waits_for_a_writer_or_names_it(tmp_path, store):
+    """A process holds the file until told to let go (stdin), so neither case depends on how fast anything runs:
+    a query that may wait 0.5 s names the holder; one that may wait long gets in once the holder, seeing the query
+    announce itself in `<db>.waiting/`, lets go."""
     holder = textwrap.dedent(f"""
-        import duckdb, sys, time
+        import duckdb, sys
         con = duckdb.connect({str(store.path)!r})
         print("holding", flush=True)
-        time.sleep(float(sys.argv[1]))
+        sys.stdin.readline()
+        con.close()
     """)
     xstore_bin = os.path.join(os.path.dirname(sys.executable), "xstore")
-    for hold, wait, expect_ok in [(8.0, "0.5", False), (1.5, "20", True)]:
-        proc = subprocess.Popen([sys.executable, "-c", holder, str(hold)], stdout=subprocess.PIPE, text=True)
+    query = [xstore_bin, "query", "--sql", "SELECT count(*) AS n FROM cell", "--db", str(store.path), "-f", "csv"]
+    waiting = store.path.with_name(store.path.name + ".waiting")
+    for wait in ("0.5", "600"):
+        proc = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "holding"
-        done = subprocess.run([xstore_bin, "query", "--sql", "SELECT count(*) AS n FROM cell", "--db", str(store.path)],
-                              capture_output=True, text=True, env={**os.environ, "XSTORE_LOCK_WAIT": wait})
-        proc.kill()
-        proc.wait()
-        if expect_ok:
-            assert done.returncode == 0 and "0" in done.stdout
+        done = subprocess.Popen(query, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "XSTORE_LOCK_WAIT": wait})
+        if wait == "600":
+            while done.poll() is None and not (waiting.is_dir() and any(waiting.iterdir())):
+                time.sleep(0.01)  # until the query asks for the file
         else:
-            assert done.returncode == 2 and f"in use by process {proc.pid}" in done.stderr
+            done.wait()
+        proc.communicate("go\n", timeout=60)
+        out, err = done.communicate(timeout=600)
+        if wait == "600":
+            assert done.returncode == 0 and out == "n\n0\n", err
+        else:
+            assert done.returncode == 2 and f"in use by process {proc.pid}" in err

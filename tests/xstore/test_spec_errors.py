@@ -13,6 +13,12 @@ CASES = [
     (lambda s: s.replace('"demo-sentiment"]', '"sst3"]'), "unknown task 'sst3'; did you mean 'sst2'?"),
     (lambda s: s.replace('"charnoise"]', '"charnoize"]'), "unknown attack 'charnoize'; did you mean 'charnoise'?"),
     (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "sw"]'), "language 'sw' is not in 'demo-nli'"),
+    (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "ger"]'), "language 'ger' is not in 'demo-nli' "
+     "split 'test' (it has: en, de, fr, es, ru); did you mean 'de'?"),  # ISO 639-2/B, via langcodes
+    (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "DE"]'), "did you mean 'de'?"),
+    (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "fra"]'), "did you mean 'fr'?"),  # ISO 639-3
+    (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "ru-RU"]'), "did you mean 'ru'?"),  # BCP 47
+    (lambda s: s.replace('languages = ["en", "de"]', 'languages = ["en", "ess"]'), "did you mean 'es'?"),  # a typo
     (lambda s: s.replace("seeds = [1]", 'seeds = ["one"]'), "grid.seeds.0: Input should be a valid integer"),
     (lambda s: s.replace("seeds = [1]", "seeds = []"), "grid.seeds: List should have at least 1 item"),
     (lambda s: s.replace("seeds = [1]", "seeds = [1, 1]"), "duplicate entries 1"),
@@ -58,3 +64,17 @@ def test_syntax_error_names_the_line(tmp_path, capsys):
 def test_missing_spec_file(tmp_path, capsys):
     code, _, err = run_cli(["plan", tmp_path / "nope.toml"], capsys)
     assert code == 2 and "does not exist" in err
+
+
+def test_a_folder_is_not_a_spec(tmp_path, capsys):
+    code, out, err = run_cli(["plan", tmp_path], capsys)
+    assert code == 2 and err.strip() == f"error: spec file {tmp_path} is a folder; give the TOML file in it"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path, capsys):
+    """Some Windows editors start UTF-8 files with U+FEFF; TOML's parser reads it as text and fails at 1:1."""
+    path = write_spec(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    code, out, err = run_cli(["plan", path], capsys)
+    assert code == 0, err
+    assert "plan for small.duckdb" in out
