@@ -36,6 +36,10 @@ INSERT INTO prediction BY NAME SELECT
 FROM range(?) AS t(i)
 """
 QUERY = "SELECT * FROM prediction"
+# DuckDB reading the same rows as Arrow record batches and writing nothing: what streaming costs before any output.
+SCAN = [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "con.execute('SET enable_progress_bar = false'); "
+        f"print(sum(b.num_rows for b in con.sql('{QUERY}').to_arrow_reader({65_536})))"]
 
 
 def _database(folder: Path, rows: int) -> Path:
@@ -92,7 +96,7 @@ def measure(rows: int) -> list[dict]:
             copy_to = folder / str(n) / "copy.csv"
             copy = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).execute("
                     f"\"COPY ({QUERY}) TO '{copy_to}' (HEADER)\")", str(db)]
-            outputs = {"copy": (copy, copy_to, n + 1)}
+            outputs = {"copy": (copy, copy_to, n + 1), "scan": (SCAN + [str(db)], folder / str(n) / "scan.txt", 1)}
             for fmt in ("csv", "json"):
                 path = folder / str(n) / f"xstore.{fmt}"
                 command = [xstore, "query", "--sql", QUERY, "--db", str(db), "-f", fmt]
@@ -107,7 +111,10 @@ def measure(rows: int) -> list[dict]:
     small, copy_wall, copy_peak = rows // 10, *figures["copy", rows]
     out = [result("output", f"DuckDB COPY ... TO csv, {rows:,} prediction rows: rows/s", rows / copy_wall, "rows/s"),
            result("output", "  its peak memory (process)", copy_peak, "MiB"),
-           result("output", "xstore query start-up alone (SELECT 1): peak memory", figures["start", rows][1], "MiB")]
+           result("output", "xstore query start-up alone (SELECT 1): peak memory", figures["start", rows][1], "MiB"),
+           result("output", f"DuckDB's own scan to Arrow batches, no output: peak memory, {rows:,} rows",
+                  figures["scan", rows][1], "MiB"),
+           result("output", f"  the same for {small:,} rows", figures["scan", small][1], "MiB")]
     for fmt in ("csv", "json"):
         wall, peak = figures[fmt, rows]
         out += [result("output", f"xstore query -f {fmt}, {rows:,} prediction rows: rows/s", rows / wall, "rows/s",
