@@ -146,14 +146,12 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
 @app.command()
 def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
     """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
-    from xstore import sandbox
+    from xstore import integrity, sandbox
     from xstore.schema import CELL_TABLES, REFERENCE_TABLES
 
     store = _store(target)
     with sandbox.connect(store) as con:
         version = store.schema_version(con)
-        from xstore import integrity
-
         integrity.check(store, con)  # a table or column missing: say so, rather than count what is left
         kinds = con.execute("SELECT kind, count(*), round(sum(wall_seconds), 1) FROM cell GROUP BY kind ORDER BY min(finished_at)").fetchall()
         failures = con.execute(
@@ -199,7 +197,7 @@ def query(name: Optional[str] = typer.Argument(None, help="A named query from qu
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(export.FORMATS)}")
     if (name is None) == (sql is None):
         raise UserError("give either a query name or --sql, not both and not neither (see `xstore query --list`)")
-    given = _params(param)
+    given = named.from_cli(param)
     if sql is not None and given:
         raise UserError("--param goes with a named query; --sql takes no parameters")
     if allow_read and sql is None:
@@ -207,25 +205,13 @@ def query(name: Optional[str] = typer.Argument(None, help="A named query from qu
     store = _store(db)
     with named.result(store, name, given, sql, allow_read) as result:
         shown, total = export.write(result, fmt, sys.stdout, console=out, title=name, limit=limit)
-    if fmt == "table":
-        out.print(f"{total:,} row{'s' if total != 1 else ''}" if shown == total else f"showing the first {shown:,} of {total:,} rows: --limit N "
-                  "shows more (0: all); --format csv, json or markdown writes them all", highlight=False)
+    if fmt == "table" and shown == total:
+        out.print(f"{total:,} row{'s' if total != 1 else ''}", highlight=False)
+    elif fmt == "table":
+        out.print(f"showing the first {shown:,} of {total:,} rows: --limit N shows more (0: all); --format csv, "
+                  "json or markdown writes them all", highlight=False)
     elif shown < total:
         err.print(f"wrote the first {shown:,} of {total:,} rows (--limit {limit})", highlight=False)
-
-
-def _params(items: List[str]) -> dict:
-    """--param key=value items as a dict; a key given twice is a mistake, not 'the last one wins'."""
-    given = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"--param takes key=value, got {item!r}")
-        if key in given:
-            raise UserError(f"--param {key} is given twice ({given[key]!r} and {value!r}); give each parameter once")
-        given[key] = value
-    return given
 
 
 @app.command()
@@ -432,9 +418,8 @@ def db_upgrade(target: str = typer.Argument(..., help="Database file or spec."))
 @db_app.command("version")
 def db_version(target: str = typer.Argument(..., help="Database file or spec.")):
     """Print the schema version of a database and the version this xstore expects."""
-    from xstore.db import latest_version
-
     from xstore import sandbox
+    from xstore.db import latest_version
 
     store = _store(target)
     with sandbox.connect(store, check=False) as con:

@@ -96,6 +96,20 @@ class NamedQuery:
         return {name: p.cast(given[name]) if name in given else p.default for name, p in self.params.items()}
 
 
+def from_cli(items: Sequence[str]) -> dict:
+    """`--param key=value` items as a dict of strings; a key given twice is a mistake, not "the last one wins"."""
+    given = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--param takes key=value, got {item!r}")
+        if key in given:
+            raise UserError(f"--param {key} is given twice ({given[key]!r} and {value!r}); give each parameter once")
+        given[key] = value
+    return given
+
+
 def _parse(name: str, text: str) -> NamedQuery:
     header = []
     for line in text.splitlines():
