@@ -16,8 +16,7 @@ def damage(store, con) -> Optional[str]:
     Imports the SQLModel classes (about a second), so question paths call it only once DuckDB has said that a
     table or column does not exist; a fill calls it before it starts.
     """
-    import xstore.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
-    from sqlmodel import SQLModel
+    from xstore.schema import TABLES
 
     try:
         rows = con.execute(
@@ -30,7 +29,7 @@ def damage(store, con) -> Optional[str]:
     for table, column in rows:
         present.setdefault(table, set()).add(column)
     problems = []
-    for name, table in sorted(SQLModel.metadata.tables.items()):
+    for name, table in sorted(TABLES.items()):
         if name not in present:
             problems.append(f"table {name!r} is missing")
             continue

@@ -1,11 +1,9 @@
 """The one way xstore opens a database to answer a question (query, status, plan, export, report, xstore.open):
 read-only, with DuckDB's own sandbox settings, so that SQL reads the database and nothing else, and writes nothing.
 
-Measured on duckdb 2.0.1: `read_only=True` alone is no sandbox (COPY TO, EXPORT DATABASE, ATTACH ... (READ_ONLY
-false), read_text of any file and INSTALL all run). `enable_external_access = false` refuses every file system
-operation but the database's own, and `lock_configuration = true` then refuses every SET and RESET, so the
-settings below hold for the connection's whole life.
-"""
+`read_only=True` alone is no sandbox; `enable_external_access = false` refuses every file system operation but
+the database's own, and `lock_configuration = true` then refuses every SET and RESET, so the settings below hold
+for the connection's whole life (measured: docs/dependencies.md, "Read-only is not a sandbox")."""
 
 from __future__ import annotations
 
@@ -86,7 +84,7 @@ def _folder(folder: os.PathLike | str) -> str:
     path = Path(folder).expanduser().resolve()
     if not path.is_dir():
         raise UserError(f"--allow-read {folder}: not a folder")
-    return str(path).rstrip("/") + "/"  # DuckDB matches prefixes: /data/a must not allow /data/ab
+    return str(path).rstrip("/") + "/"  # a folder, not a name prefix: /data/a must never allow /data/ab
 
 
 def _lock(con: duckdb.DuckDBPyConnection, folders: list[str]) -> None:
@@ -118,7 +116,7 @@ def check_sql(con: duckdb.DuckDBPyConnection, sql: str, allow_read: Sequence = (
     """Refuse SQL with no statement, and with --allow-read anything but SELECT statements.
 
     DuckDB's `allowed_directories` also lets COPY ... TO, EXPORT DATABASE, ATTACH and EXPLAIN ANALYZE COPY write
-    in those folders (measured, duckdb 2.0.1), so with it only statements that DuckDB's own parser calls SELECT
+    in those folders (docs/dependencies.md), so with it only statements that DuckDB's own parser calls SELECT
     run (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE; a SELECT cannot write a file).
     """
     try:

@@ -272,6 +272,8 @@ def _tables(rows: str) -> dict[str, str]:
     return {t.name: t.info.get("cell_column", "") for t in SQLModel.metadata.sorted_tables if t.info.get("rows") == rows}
 
 
+#: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
+TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.

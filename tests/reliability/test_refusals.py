@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -114,19 +115,23 @@ def test_a_half_upgraded_database(tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
-def test_ctrl_c_on_a_fill_says_what_was_kept(tmp_path):
-    """SIGINT once two cells are stored (read from the fill's own per-cell lines): exit 130, one line with the
-    cells this run stored and the command that goes on; no failure row for the cell in flight."""
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_ctrl_c_on_a_fill_says_what_was_kept(tmp_path, executor):
+    """SIGINT to the fill's whole process group, as a terminal sends it, once two cells are stored (read from the
+    fill's own per-cell lines): exit 130, one line with the cells this run stored and the command that goes on;
+    no failure row for what was in flight, no traceback (local workers leave Ctrl-C to the coordinator), and no
+    process of the fill left running."""
     spec = write_spec(tmp_path)
     env = {**os.environ, "XSTORE_LOCK_WAIT": "60"}
-    fill = subprocess.Popen([sys.executable, "-m", "xstore", "fill", str(spec)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    command = ["xstore", "fill", str(spec)] + (["--executor", "local", "--workers", "2"] if executor == "local" else [])
+    fill = subprocess.Popen([sys.executable, "-m", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
     stored = 0
     while stored < 2:
         line = fill.stderr.readline()
         assert line, "the fill ended before two cells were stored"
         stored += " stored " in line
-    fill.send_signal(signal.SIGINT)
+    os.killpg(fill.pid, signal.SIGINT)
     out, err = fill.communicate(timeout=300)
     assert fill.returncode == 130, err
     store = Store(tmp_path / "small.duckdb")
@@ -134,7 +139,23 @@ def test_ctrl_c_on_a_fill_says_what_was_kept(tmp_path):
         cells = con.execute("SELECT count(*) FROM cell").fetchall()[0][0]
         failures = con.execute("SELECT count(*) FROM failure").fetchall()[0][0]
     assert cells >= 2 and failures == 0
+    dropped = "the cell in flight was dropped" if executor == "serial" else "the cells in flight were dropped"
     last = err.strip().splitlines()[-1]
-    assert last == (f"interrupted: this run stored {cells} cells (the cell in flight was dropped); run the same "
-                    f"command again to go on from there: `xstore fill {spec}`")
+    assert last == (f"interrupted: this run stored {cells} cells ({dropped}); run the same command again to go on "
+                    f"from there: `{' '.join(command)}`")
     assert "Traceback" not in err and not (tmp_path / "small.duckdb.lock").exists()
+    assert _running_in_group(fill.pid) == []  # the workers went with the coordinator (zombies wait for init)
+
+
+def _running_in_group(group: int) -> list[str]:
+    """The processes of process group `group` that still run (Linux /proc: state, parent, group follow the name)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().rsplit(")", 1)
+        except OSError:  # ended meanwhile
+            continue
+        state, _, pgrp = rest.split()[:3]
+        if int(pgrp) == group and state != "Z":
+            running.append(f"{stat.parent.name} {name.split('(', 1)[1]} {state}")
+    return running

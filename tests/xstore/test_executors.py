@@ -1,6 +1,7 @@
 """Parallel fills: worker processes and submitit jobs write shards that one process ingests."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,7 @@ from conftest import run_cli, serial_threads, write_spec
 from xstore import shards
 from xstore.cells import CellFailure
 from xstore.db import Store
-from xstore.executors import local_pool
+from xstore.executors import drop_in_flight, local_pool
 from xstore.fill import fill
 from xstore.spec import load_spec
 
@@ -128,6 +129,52 @@ def store(tmp_path):
 def _count(store, table):
     with store.connect(read_only=True) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_ctrl_c_leaves_local_workers_to_the_coordinator_which_ends_them():
+    """A terminal's Ctrl-C reaches the workers too: they ignore it (no traceback each, the pool stays whole); the
+    coordinator's `drop_in_flight` then ends them, and the cell they were computing is dropped, not finished."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool, worker = local_pool(1), None
+    try:
+        worker = pool.submit(os.getpid).result(timeout=300)
+        assert pool.submit(signal.raise_signal, signal.SIGINT).exception(timeout=300) is None  # no KeyboardInterrupt
+        assert pool.submit(os.getpid).result(timeout=300) == worker  # the same worker, alive
+        in_flight = pool.submit(time.sleep, 3600)
+        drop_in_flight(pool, [in_flight])
+        with pytest.raises(BrokenProcessPool):
+            in_flight.result(timeout=300)  # far less than the hour it would take to finish
+    finally:
+        if worker is not None:
+            _kill_if_alive(worker)  # so that a failure here does not wait an hour for the pool to shut down
+        pool.shutdown(wait=True, cancel_futures=True)
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
+
+
+def _kill_if_alive(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def test_ctrl_c_cancels_submitit_jobs(tmp_path):
+    """Jobs in flight are cancelled (scancel on Slurm; submitit's local jobs get SIGINT), not left to run on."""
+    submitit = pytest.importorskip("submitit")
+    executor = submitit.AutoExecutor(folder=tmp_path / "%j", cluster="local")
+    job = executor.submit(time.sleep, 3600)
+    while job.state == "UNKNOWN" and not job.done():
+        time.sleep(0.05)  # until the job's process is there to cancel
+    drop_in_flight(executor, [job])
+    deadline = time.monotonic() + 300  # far less than the hour it would take to finish
+    while not job.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.done()
+    with pytest.raises((submitit.core.utils.UncompletedJobError, submitit.core.utils.FailedJobError)) as ended:
+        job.result()
+    assert "INTERRUPTED" in str(ended.value) or "KeyboardInterrupt" in str(ended.value)
 
 
 def test_shard_ingest_is_atomic_and_idempotent(store):
