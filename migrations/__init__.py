@@ -8,4 +8,6 @@ MIGRATIONS: tuple[str, ...] = (
     "0001_initial",
     "0002_add_training_step",
     "0003_structured_tasks",
+    # 0004 and 0005 belong to branches not merged yet; the lead renumbers at merge
+    "0006_cell_time_accounting",
 )

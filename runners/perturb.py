@@ -65,28 +65,26 @@ def _resolve(target: str):
 
 
 def _attack_victim(ctx, entry, examples: list[dict], victim_key: str) -> list[dict]:
-    """Fetch the victim run's checkpoint (and the MLM an attack asks for), then attack every example."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    """Fetch the victim run's model (from the process's model cache) and the MLM an attack asks for, then
+    attack every example."""
+    from transformers import AutoModelForSequenceClassification
 
     from xstore.runners.attacks.victim import Victim
-    from xstore.runners.common import device, quiet_transformers
+    from xstore.runners.common import quiet_transformers
+    from xstore.runners.model_cache import model_for
 
     quiet_transformers()
     p = ctx.cell.params
-    run_row = ctx.fetch("SELECT checkpoint_path, base_model FROM training_run WHERE key = ?", [victim_key]).to_pylist()[0]
+    run_row = ctx.fetch("SELECT checkpoint_path, checkpoint_sha256, base_model FROM training_run WHERE key = ?",
+                        [victim_key]).to_pylist()[0]
     checkpoint = integrity.checkpoint(ctx.store, run_row["checkpoint_path"], victim_key)
     params = dict(p["params"])
     if "mlm" in params:
         params["mlm"] = _mlm_source(params["mlm"], run_row["base_model"], ctx)
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    model = AutoModelForSequenceClassification.from_pretrained(checkpoint).to(device())
+    # the class predict_clean loads for classification: one cached model serves the run's predictions and attacks
+    model, tokenizer = model_for(ctx, checkpoint, run_row["checkpoint_sha256"], AutoModelForSequenceClassification)
     victim = Victim(model, tokenizer, max_length=p["max_length"], batch_size=ctx.spec.predict.batch_size)
-    attempts = attack_examples(victim, entry, examples, p["language"], params, fields=get_task(p["task"]).text_fields)
-    del model, victim
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    return attempts
+    return attack_examples(victim, entry, examples, p["language"], params, fields=get_task(p["task"]).text_fields)
 
 
 def _mlm_source(value: str, base_model: str, ctx) -> str:

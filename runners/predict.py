@@ -4,7 +4,8 @@ The task's head (runners/heads) encodes and scores the inputs: one row per input
 multiple choice, span extraction and retrieval, one per word for tagging, plus a span_answer row per
 question for span extraction. Inputs are sorted by length and padded per batch, and run under
 `torch.inference_mode`; each row keeps the whole float32 logit vector, so any calibration metric can be
-computed later in SQL. Perturbed inputs are sentence classification only.
+computed later in SQL. Perturbed inputs are sentence classification only. The run's model comes from the
+process's model cache (runners/model_cache.py): a run's cells of one kind load it once.
 """
 
 from __future__ import annotations
@@ -17,23 +18,22 @@ import pyarrow as pa
 from xstore import integrity
 from xstore.errors import UserError
 from xstore.runners import CellKind
-from xstore.runners.common import device, example_dicts, quiet_transformers
+from xstore.runners.common import example_dicts, quiet_transformers
 
 
 def run(ctx) -> dict[str, pa.Table]:
     """Fetch the run's checkpoint and the inputs, score them with the task's head, return the rows."""
-    import torch
-    from transformers import AutoTokenizer
-
     from xstore.catalog import get_task
     from xstore.runners.heads import head_module
+    from xstore.runners.model_cache import model_for
 
     quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
     task = get_task(p["task"])
     head = head_module(task.head)
-    run_row = ctx.fetch("SELECT checkpoint_path FROM training_run WHERE key = ?", [cell.parents["run"]])
-    checkpoint = integrity.checkpoint(ctx.store, run_row.column("checkpoint_path")[0].as_py(), cell.parents["run"])
+    run_row = ctx.fetch("SELECT checkpoint_path, checkpoint_sha256 FROM training_run WHERE key = ?",
+                        [cell.parents["run"]]).to_pylist()[0]
+    checkpoint = integrity.checkpoint(ctx.store, run_row["checkpoint_path"], cell.parents["run"])
     if "examples" in cell.parents:
         inputs = ctx.fetch(
             "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields "
@@ -46,13 +46,10 @@ def run(ctx) -> dict[str, pa.Table]:
             "FROM perturbation p JOIN example e ON e.id = p.example_id "
             "WHERE p.cell_key = ? ORDER BY e.idx", [cell.parents["perturbations"]])
     examples = example_dicts(inputs)
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    model = head.model_class().from_pretrained(checkpoint).to(device())
+    # the process's model cache: the run's next cells (the fill computes them together) find it loaded
+    model, tokenizer = model_for(ctx, checkpoint, run_row["checkpoint_sha256"], head.model_class())
     features = head.encode(tokenizer, examples, p["max_length"])
     scored = head.predict(model, tokenizer, examples, features, ctx.spec.predict.batch_size)
-    del model
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
     tables = {"prediction": scored_table(cell, inputs, scored)}
     if "span_answer" in scored:
         tables["span_answer"] = span_answer_table(cell, inputs, scored["span_answer"])

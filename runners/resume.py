@@ -12,6 +12,11 @@ state names the one it selected, and older states and checkpoints no state needs
 that finds a complete state of its cell key restores it and goes on from the next step, and ends with
 the model, rows and logits of an uninterrupted run (on CPU bit for bit; CUDA kernels may differ); any
 other leftovers are removed and it starts at step 0. The folder is deleted when the training ends.
+
+Time: after every optimizer step `spent.json` records the seconds of this attempt so far plus those of the
+attempts before it, states or no states, so a training killed and resumed (or started again) reports the
+time of all its attempts (`training_run.wall_seconds`; the cell's `resumed_seconds` is the earlier part).
+What an attempt ran after its last step is lost with it: at most one optimizer step.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ import json
 import os
 import random
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 _MANIFEST = "manifest.json"
+_SPENT = "spent.json"
 
 
 @dataclass
@@ -45,20 +52,28 @@ class Resume:
         folder: the resume folder.
         every: write a state every this many optimizer steps (0: never).
         total: the training's optimizer steps; a state of another length is not this training's.
+        started: `time.perf_counter()` when this attempt began (the training cell's start).
     """
 
-    def __init__(self, folder: Path, every: int, total: int):
-        self.folder, self.every, self.total = folder, every, total
+    def __init__(self, folder: Path, every: int, total: int, started: float):
+        self.folder, self.every, self.total, self.started = folder, every, total, started
         # Model-selection checkpoints go beside the states when there are any, so they survive a kill.
         self.resumable = every > 0
         self._stated_best: Optional[int] = None  # the checkpoint the newest state selected
+        self.earlier = 0.0  # seconds of the attempts before this one (set by `restore`)
+
+    def seconds(self) -> float:
+        """Seconds of every attempt so far, this one included."""
+        return self.earlier + time.perf_counter() - self.started
 
     def restore(self, models: dict, optimizer, schedule, rng, batches: dict, device) -> Progress:
         """The newest complete state restored into the freshly built training, or a fresh start (with any
-        leftovers removed) when there is none."""
+        leftovers removed) when there is none. Either way the earlier attempts' time is kept (`earlier`)."""
+        self.earlier = self._spent()
         path = self._latest()
         if path is None:
             shutil.rmtree(self.folder, ignore_errors=True)  # an attempt killed before its first state
+            self._record_spent()
             return Progress()
         try:
             saved = _load_state(path, models, optimizer, schedule, rng, batches, device)
@@ -71,6 +86,7 @@ class Resume:
         self.resumable = True
         self._stated_best = progress.best[1] if progress.best else None
         self._prune(keep_state=progress.step, keep_best=self._stated_best)
+        self._record_spent()
         return progress
 
     def best_folder(self, step: int, fallback: Path) -> Path:
@@ -84,7 +100,9 @@ class Resume:
             self._prune(keep_best={step, self._stated_best})
 
     def after_step(self, progress: Progress, models: dict, optimizer, schedule, rng, batches: dict) -> None:
-        """Write a state when one is due (never after the last step: the run itself is stored then)."""
+        """Record the time spent so far; write a state when one is due (never after the last step: the run
+        itself is stored then)."""
+        self._record_spent()
         step = progress.step
         if not self.every or step % self.every or step >= self.total:
             return
@@ -109,6 +127,20 @@ class Resume:
     def abandon(self) -> None:
         """Remove every state and checkpoint (the training failed for good)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _spent(self) -> float:
+        """The seconds recorded by earlier attempts (0 when there were none, or their record is unreadable)."""
+        try:
+            return float(json.loads((self.folder / _SPENT).read_text())["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0.0
+
+    def _record_spent(self) -> None:
+        """Write `spent.json` whole (a temporary file renamed over it): a kill leaves the old or the new one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{_SPENT}.{os.getpid()}"
+        tmp.write_text(json.dumps({"seconds": self.seconds()}))
+        os.replace(tmp, self.folder / _SPENT)
 
     def _latest(self) -> Optional[Path]:
         """The newest complete state that belongs to this training, or None."""

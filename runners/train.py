@@ -30,7 +30,7 @@ import pyarrow as pa
 from xstore import faults, integrity
 from xstore.catalog import get_task
 from xstore.errors import UserError
-from xstore.runners import CellKind
+from xstore.runners import CellKind, model_cache
 from xstore.runners import models as base_models
 from xstore.runners.common import device, example_dicts, quiet_transformers
 from xstore.runners.heads import head_module
@@ -71,11 +71,14 @@ def run(ctx) -> dict[str, pa.Table]:
     dev = {name: _examples(ctx, f"dev:{name}") for name in names if f"dev:{name}" in cell.parents}
 
     # -- compute --
+    model_cache.CACHE.clear()  # a training needs the memory more than a later cell needs a model kept for it
     _seed_everything(p["seed"])
     try:
-        tokenizer = AutoTokenizer.from_pretrained(start)
-        models = {name: heads[name].model_class().from_pretrained(start, **heads[name].model_kwargs(tasks[name]))
-                  for name in names}
+        with ctx.timed("load"):
+            tokenizer = AutoTokenizer.from_pretrained(start)
+            models = {name: heads[name].model_class().from_pretrained(start, **heads[name].model_kwargs(tasks[name]))
+                      for name in names}
+        ctx.times.models_loaded += len(models)
     except OSError as err:
         raise base_models.load_error(p["base_model"], err) from None
     if parent is None:
@@ -105,8 +108,10 @@ def run(ctx) -> dict[str, pa.Table]:
     optimizer, schedule = _optimizer(params, models, hp, total)
     checkpoint = ctx.store.artifacts / "runs" / cell.key
     tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
-    resume = Resume(checkpoint.with_name(checkpoint.name + ".resume"), every, total)
-    progress = resume.restore(models, optimizer, schedule, rng, batches, dev_device)
+    resume = Resume(checkpoint.with_name(checkpoint.name + ".resume"), every, total, started=t0)
+    with ctx.timed("load"):
+        progress = resume.restore(models, optimizer, schedule, rng, batches, dev_device)
+    ctx.times.resumed = resume.earlier
     if progress.step:
         ctx.log(f"{cell.kind} {cell.describe()}: resumed from step {progress.step} of {total}")
     classification = all(task.head == "classification" for task in tasks.values())
@@ -160,7 +165,7 @@ def run(ctx) -> dict[str, pa.Table]:
 
     dev_score, selected = progress.best if progress.best is not None else (None, total)
     run_row = _run_row(ctx, checkpoint=str(checkpoint.relative_to(ctx.store.artifacts)),
-                       sha256=base_models.weights_hash(checkpoint), t0=t0, steps=total,
+                       sha256=base_models.weights_hash(checkpoint), seconds=resume.seconds(), steps=total,
                        train_examples=sum(len(d) for d in data.values()),
                        dev_metric=_metric_name(heads, dev) if dev else None, dev_score=dev_score,
                        dev_accuracy=dev_score if classification else None, selected_step=selected)
@@ -193,8 +198,10 @@ def _untrained_run(ctx, tasks, base_path, base_row, parent, t0) -> dict[str, pa.
         tmp = checkpoint.with_name(checkpoint.name + f".tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
-            encoder = AutoModel.from_pretrained(base_path)
-            tokenizer = AutoTokenizer.from_pretrained(base_path)
+            with ctx.timed("load"):
+                encoder = AutoModel.from_pretrained(base_path)
+                tokenizer = AutoTokenizer.from_pretrained(base_path)
+            ctx.times.models_loaded += 1
         except OSError as err:
             raise base_models.load_error(p["base_model"], err) from None
         base_models.record_revision(base_row, encoder.config)
@@ -203,19 +210,20 @@ def _untrained_run(ctx, tasks, base_path, base_row, parent, t0) -> dict[str, pa.
         shutil.rmtree(checkpoint, ignore_errors=True)
         os.replace(tmp, checkpoint)
         path, sha256 = str(checkpoint.relative_to(ctx.store.artifacts)), base_models.weights_hash(checkpoint)
-    run_row = _run_row(ctx, checkpoint=path, sha256=sha256, t0=t0, steps=0, train_examples=0, dev_metric=None,
+    run_row = _run_row(ctx, checkpoint=path, sha256=sha256, seconds=time.perf_counter() - t0, steps=0,
+                       train_examples=0, dev_metric=None,
                        dev_score=None, dev_accuracy=None, selected_step=0)
     return {"pretrained_model": model_rows([base_row]), "training_run": model_rows([run_row])}
 
 
-def _run_row(ctx, *, checkpoint, sha256, t0, steps, train_examples, dev_metric, dev_score, dev_accuracy,
+def _run_row(ctx, *, checkpoint, sha256, seconds, steps, train_examples, dev_metric, dev_score, dev_accuracy,
              selected_step) -> TrainingRun:
     cell, p = ctx.cell, ctx.cell.params
     return TrainingRun(
         key=cell.key, phase=p["phase"], base_model=p["base_model"], intermediate=p["intermediate"],
         task=p["task"], seed=p["seed"], parent_key=cell.parents.get("intermediate"), hparams=p["hparams"],
         code_version=p["kind_version"], task_versions=p["task_versions"], status="done",
-        checkpoint_path=checkpoint, checkpoint_sha256=sha256, wall_seconds=time.perf_counter() - t0,
+        checkpoint_path=checkpoint, checkpoint_sha256=sha256, wall_seconds=seconds,
         steps=steps, train_examples=train_examples, dev_accuracy=dev_accuracy,
         dev_metric=dev_metric, dev_score=dev_score, selected_step=selected_step,
     )

@@ -10,6 +10,7 @@ import os
 import socket
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Optional
@@ -41,29 +42,58 @@ INTERRUPTS = (KeyboardInterrupt, duckdb.InterruptException)
 
 
 @dataclass
+class CellTimes:
+    """Where a cell's runner spent its time, for the `cell` row (the rest of its wall time is compute)."""
+
+    load: float = 0.0  # reading models (and a training's saved state) from disk
+    read: float = 0.0  # reading inputs from the database (`CellContext.fetch`)
+    resumed: float = 0.0  # earlier, interrupted attempts this one went on from (a training's saved state)
+    models_loaded: int = 0  # models read from disk, not found in the process's cache
+
+
+@dataclass
 class CellContext:
-    """What a runner gets: the cell to compute, the spec it came from, and the store to read."""
+    """What a runner gets: the cell to compute, the spec it came from, the store to read, and its clock."""
 
     cell: CellSpec
     spec: Spec
     store: Store
     log: Callable[[str], None] = print
+    times: CellTimes = field(default_factory=CellTimes)
 
     def fetch(self, sql: str, params: Optional[list] = None):
         """Run a read query in a short read-only connection and return an Arrow table."""
-        with self.store.connect(read_only=True) as con:
+        with self.timed("read"), self.store.connect(read_only=True) as con:
             return con.sql(sql, params=params or []).to_arrow_table()
+
+    @contextmanager
+    def timed(self, what: str):
+        """Add the block's wall seconds to `times.<what>` ("load" or "read"); blocks must not nest."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            setattr(self.times, what, getattr(self.times, what) + time.perf_counter() - t0)
 
 
 def compute(cell: CellSpec, spec: Spec, store: Store, log: Callable[[str], None] = print) -> tuple[dict, dict]:
-    """Run the cell's runner: its `cell` row and its rows by table, for one transaction to insert."""
+    """Run the cell's runner: its `cell` row and its rows by table, for one transaction to insert.
+
+    The row's seconds: `wall_seconds` the runner's whole time, split into `load_seconds`, `read_seconds`
+    and `compute_seconds` (the rest); `resumed_seconds` earlier attempts it went on from; `write_seconds`
+    is added by whoever writes the rows (`Store.write_cell`, and a worker's shard).
+    """
     started, t0 = datetime.now(), time.perf_counter()
-    tables = KIND_BY_NAME[cell.kind].run(CellContext(cell, spec, store, log=log))
+    ctx = CellContext(cell, spec, store, log=log)
+    tables = KIND_BY_NAME[cell.kind].run(ctx)
     faults.reached(f"runner:{cell.kind}")
+    wall, times = time.perf_counter() - t0, ctx.times
     row = {
         "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
         "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
-        "finished_at": datetime.now(), "wall_seconds": time.perf_counter() - t0,
+        "finished_at": datetime.now(), "wall_seconds": wall, "load_seconds": times.load,
+        "read_seconds": times.read, "compute_seconds": max(0.0, wall - times.load - times.read),
+        "write_seconds": 0.0, "resumed_seconds": times.resumed, "models_loaded": times.models_loaded,
     }
     return row, tables
 

@@ -267,21 +267,19 @@ class Store:
     def write_cell(self, cell_row: dict, tables: dict) -> bool:
         """Insert a cell's rows (Arrow tables by table name) and its `cell` row in one transaction.
 
-        Returns False, writing nothing, when the cell is already stored: the `cell` row goes in first,
-        and its primary key refuses a second one (no lookup needed before writing). Rows of a reference
-        table (`schema.REFERENCE_TABLES`) that are there already are kept as they are.
+        Returns False, writing nothing, when the cell is already stored. Rows of a reference table
+        (`schema.REFERENCE_TABLES`) that are there already are kept as they are. The `cell` row goes in
+        last, its `write_seconds` (whatever the caller counted already, e.g. a worker's shard) plus the time
+        from opening the connection to that insert: the commit after it cannot be timed in the row it commits.
         """
         # Imported here: the schema needs SQLModel (~0.7 s to import), which reading a database never does.
         from xstore.schema import REFERENCE_TABLES
 
+        t0 = time.perf_counter()
         with self.connect() as con:
             con.begin()
             try:
-                try:
-                    _insert_row(con, "cell", cell_row)
-                except duckdb.ConstraintException as err:
-                    if "duplicate key" not in str(err).lower():  # a malformed row is an error, not a repeat
-                        raise
+                if con.execute("SELECT count(*) FROM cell WHERE key = ?", [cell_row["key"]]).fetchall()[0][0]:
                     con.rollback()
                     return False
                 for table, rows in tables.items():
@@ -291,6 +289,8 @@ class Store:
                     con.register("_xstore_rows", rows)
                     con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _xstore_rows").fetchall()
                     con.unregister("_xstore_rows")
+                spent = (cell_row.get("write_seconds") or 0.0) + time.perf_counter() - t0
+                _insert_row(con, "cell", {**cell_row, "write_seconds": spent})
                 faults.reached("commit")
                 con.commit()
             except BaseException:

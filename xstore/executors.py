@@ -2,8 +2,8 @@
 
 Workers read their inputs from the database read-only and write their rows to Parquet shards; the fill's
 own process alone writes the database, ingesting each shard in one short transaction as it arrives
-(`xstore.fill`). A cell is submitted once all its parents are stored, so the grid flows through as fast
-as it can.
+(`xstore.fill`). A job is a batch of cells (a run's cells of one kind, or one cell), submitted once all
+their parents are stored, so the grid flows through as fast as it can with one model load per batch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from xstore.planner import CellSpec
 
 @dataclass
 class ClusterOptions:
-    """Slurm resources for each cell's job (submitit's `slurm_*` parameters)."""
+    """Slurm resources for each job (a batch of cells; submitit's `slurm_*` parameters)."""
 
     partition: Optional[str] = None
     gpus_per_job: int = 1
@@ -34,18 +34,24 @@ class ClusterOptions:
     array_parallelism: int = 64
 
 
-def compute_to_shard(db_path: str, spec, cell: CellSpec) -> str:
-    """Worker entry point: compute one cell and leave it as a shard (or a failure shard); returns its folder."""
+def compute_to_shards(db_path: str, spec, cells: list[CellSpec]) -> list[str]:
+    """Worker and job entry point: compute a batch of cells one after another (a run's cells of one kind,
+    which the process's model cache serves with one load), leaving each as its own shard, or failure shard
+    when it fails: the others go on. Returns the shard folders."""
     store = Store(db_path)
     staging = shards.staging_dir(store)
-    try:
-        row, tables = compute(cell, spec, store, log=lambda *_: None)
-        faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
-        return str(shards.write_shard(staging, row, tables))
-    except INTERRUPTS:  # a cancelled job: no shard, the coordinator has stopped
-        raise
-    except Exception as err:  # reported through the shard, recorded by the coordinator
-        return str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, CellFailure.of(err)))
+    folders = []
+    for cell in cells:
+        try:
+            row, tables = compute(cell, spec, store, log=lambda *_: None)
+            faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
+            folders.append(str(shards.write_shard(staging, row, tables)))
+        except INTERRUPTS:  # a cancelled job: no shard, the coordinator has stopped
+            raise
+        except Exception as err:  # reported through the shard, recorded by the coordinator
+            failure = CellFailure.of(err)
+            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, failure)))
+    return folders
 
 
 def _init_worker(queue, threads: int) -> None:

@@ -4,6 +4,10 @@ Each runner fetches its inputs by key and computes with no transaction open; its
 row are then inserted together, so a kill loses at most the cell in flight. Cells run here one after
 another (serial), or in worker processes or cluster jobs (`xstore.executors`) whose results this process
 ingests as they arrive; both loops run and fail a cell through `xstore.cells` and keep the same books.
+
+Both loops take cells in batches (`batch_key`): a run's cells of one kind go together, one after another in
+a serial fill, as one job elsewhere, so the process computing them loads the run's model once
+(runners/model_cache.py) and a cluster gets one job per run and kind instead of one per cell.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from typing import Optional
 from rich.console import Console
 
 from xstore import faults, integrity, shards
-from xstore.cells import INTERRUPTS, CellFailure, compute
+from xstore.cells import INTERRUPTS, KIND_ORDER, CellFailure, compute
 from xstore.db import Store
 from xstore.errors import Interrupted, UserError
-from xstore.executors import ClusterOptions, compute_to_shard, drop_in_flight, local_pool, submitit_executor
+from xstore.executors import ClusterOptions, compute_to_shards, drop_in_flight, local_pool, submitit_executor
 from xstore.planner import CellSpec, declare, plan
 from xstore.progress import CellProgress
 from xstore.spec import Spec
@@ -48,7 +52,8 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
     """Compute every missing cell of `spec` in `store`; failures become rows and block only dependants.
 
     `executor` is "serial" (this process), "local" (`workers` processes) or "slurm" (one submitit job per
-    cell, `cluster` giving the resources; `submitit_cluster="local"` runs those jobs locally, for tests).
+    batch of cells, `cluster` giving the resources; `submitit_cluster="local"` runs those jobs locally, for
+    tests). The models a serial fill keeps between cells are dropped when it ends.
     """
     if executor not in ("serial", "local", "slurm"):
         raise UserError(f"unknown executor {executor!r}; choose serial, local or slurm")
@@ -74,7 +79,10 @@ def fill(spec: Spec, store: Store, retry_failed: bool = False, console: Optional
         with CellProgress(console, len(todo)) as progress:
             books = _Books(store, report, progress, broken)
             if executor == "serial":
-                _fill_serial(todo, spec, store, books)
+                try:
+                    _fill_serial(todo, spec, store, books)
+                finally:
+                    _drop_kept_models()
             elif executor == "local":
                 pool = local_pool(workers)
                 try:
@@ -117,11 +125,13 @@ class _Books:
         self.progress.finished("blocked", cell)
         return True
 
-    def stored(self, kind: str, cell: Optional[CellSpec] = None, seconds: Optional[float] = None) -> None:
-        """A cell of `kind` is stored (`cell` None: one a killed coordinator left as a shard)."""
+    def stored(self, row: dict, cell: Optional[CellSpec] = None) -> None:
+        """The cell of `cell` row `row` is stored (`cell` None: one a killed coordinator left as a shard)."""
+        kind = row["kind"]
         self.report.computed[kind] = self.report.computed.get(kind, 0) + 1
         if cell is not None:
-            self.progress.finished("stored", cell, seconds)
+            loading = row.get("load_seconds") if row.get("models_loaded") else None
+            self.progress.finished("stored", cell, row.get("wall_seconds"), loading=loading)
 
     def failed(self, cell: CellSpec, failure: CellFailure, seconds: Optional[float] = None,
                recorded: bool = False) -> None:
@@ -134,9 +144,35 @@ class _Books:
         self.progress.finished("failed", cell, seconds, failure.message)
 
 
+def batch_key(cell: CellSpec) -> str:
+    """What `cell` is computed with: a run's cells of one kind (its predictions, the attacks on it as victim,
+    its calibration fits) share the run's model, so they form one batch; every other cell (loading data,
+    training, a model-independent attack) is a batch of its own."""
+    run = cell.parents.get("run") or cell.parents.get("victim")
+    return f"{cell.kind}\x1f{run}" if run else cell.key
+
+
+def batches(cells: list[CellSpec]) -> list[list[CellSpec]]:
+    """`cells` grouped by `batch_key`: batches in dependency order (by kind), each where its first cell was."""
+    groups: dict[str, list[CellSpec]] = {}
+    for cell in cells:
+        groups.setdefault(batch_key(cell), []).append(cell)
+    return sorted(groups.values(), key=lambda batch: KIND_ORDER[batch[0].kind])
+
+
+def _drop_kept_models() -> None:
+    """Free the models the serial fill kept (only if a runner imported the cache: it imports torch)."""
+    import sys
+
+    cache = sys.modules.get("xstore.runners.model_cache")
+    if cache is not None:
+        cache.CACHE.clear()
+
+
 def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) -> None:
-    """Compute and store each cell in this process, in dependency order."""
-    for cell in todo:
+    """Compute and store each cell in this process, in dependency order, a batch's cells one after another
+    (so the process's model cache loads a run's model once per kind)."""
+    for cell in (cell for batch in batches(todo) for cell in batch):
         books.progress.working_on(f"[bold]{cell.kind}[/] {cell.describe()}")
         if books.blocked(cell):
             continue
@@ -150,14 +186,18 @@ def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) 
         except Exception as err:  # any failure of one cell is recorded and the fill goes on
             books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
         else:
-            books.stored(cell.kind, cell, time.perf_counter() - t0)
+            books.stored({**row, "wall_seconds": time.perf_counter() - t0}, cell)
 
 
 def _coordinate(todo: list[CellSpec], spec: Spec, store: Store, executor, books: _Books,
                 poll_seconds: float = 0.2) -> None:
-    """Submit each cell to `executor` once its parents are stored; ingest the shards as they arrive.
+    """Submit each batch of cells to `executor` as one job once all its cells' parents are stored; ingest the
+    shards as the jobs end.
 
-    `executor` is a ProcessPoolExecutor or a submitit executor: both have `submit(fn, *args) -> future`.
+    A batch waits until every one of its cells is ready (cells whose parents failed leave it), so a run's
+    model is loaded once per kind; batches of the earliest kind waiting are always ready once the jobs before
+    them end, so the fill never stalls. `executor` is a ProcessPoolExecutor or a submitit executor: both have
+    `submit(fn, *args) -> future`.
     """
     staging = shards.staging_dir(store)
     staging.mkdir(parents=True, exist_ok=True)
@@ -165,34 +205,51 @@ def _coordinate(todo: list[CellSpec], spec: Spec, store: Store, executor, books:
         _ingest(store, leftover, books)
     with store.connect(read_only=True) as con:
         stored = {key for (key,) in con.execute("SELECT key FROM cell").fetchall()}
-    waiting = [c for c in todo if c.key not in stored]
-    books.progress.skip_to(len(todo) - len(waiting))
-    running = {}
+    remaining = [c for c in todo if c.key not in stored]
+    books.progress.skip_to(len(todo) - len(remaining))
+    waiting = {batch_key(batch[0]): batch for batch in batches(remaining)}
+    running: dict[int, tuple[list[CellSpec], object]] = {}
     try:
         while waiting or running:
-            for cell in list(waiting):
-                if books.blocked(cell):
-                    waiting.remove(cell)
-                elif set(cell.parents.values()) <= stored:
-                    running[cell.key] = (cell, executor.submit(compute_to_shard, str(store.path), spec, cell))
-                    waiting.remove(cell)
-            books.progress.working_on(f"[bold]{len(running)} running[/], {len(waiting)} waiting on parents")
-            for key, (cell, future) in list(running.items()):
+            for key, batch in list(waiting.items()):
+                batch[:] = [cell for cell in batch if not books.blocked(cell)]
+                if not batch:
+                    del waiting[key]
+                elif all(set(cell.parents.values()) <= stored for cell in batch):
+                    future = executor.submit(compute_to_shards, str(store.path), spec, batch)
+                    running[id(future)] = (batch, future)
+                    del waiting[key]
+            books.progress.working_on(f"[bold]{len(running)} jobs running[/], {sum(map(len, waiting.values()))} "
+                                      "cells waiting on parents")
+            for job, (batch, future) in list(running.items()):
                 if not future.done():
                     continue
-                del running[key]
-                try:
-                    folder = Path(future.result())
-                except Exception as err:  # the job itself died (killed, out of memory, node failure)
-                    books.failed(cell, CellFailure.of(err, prefix="job failed: "))
-                    continue
-                if _ingest(store, folder, books, cell):
-                    stored.add(cell.key)
+                del running[job]
+                stored |= _finish_job(store, staging, batch, future, books)
             if running:
                 time.sleep(poll_seconds)
     except INTERRUPTS:
         drop_in_flight(executor, [future for _, future in running.values()])
         raise
+
+
+def _finish_job(store: Store, staging: Path, batch: list[CellSpec], future, books: _Books) -> set[str]:
+    """Ingest the shard of each cell of an ended job; a cell without one failed with the job. Returns the
+    keys now stored."""
+    try:
+        future.result()
+        died = None
+    except Exception as err:  # the job itself died (killed, out of memory, node failure)
+        died = CellFailure.of(err, prefix="job failed: ")
+    stored = set()
+    for cell in batch:
+        folder = shards.shard_folder(staging, cell.key)
+        if folder.is_dir():  # complete: shards are renamed into place whole; also those a dead job wrote before
+            if _ingest(store, folder, books, cell):
+                stored.add(cell.key)
+        else:
+            books.failed(cell, died or CellFailure("job failed: it ended without a result for this cell", False, ""))
+    return stored
 
 
 def _ingest(store: Store, folder: Path, books: _Books, cell: Optional[CellSpec] = None) -> bool:
@@ -208,7 +265,7 @@ def _ingest(store: Store, folder: Path, books: _Books, cell: Optional[CellSpec] 
         raise
     else:
         if manifest["status"] == "done":
-            books.stored(manifest["cell"]["kind"], cell)
+            books.stored(manifest["cell"], cell)
             return True
         failure, recorded = CellFailure.from_manifest(manifest), True
     if cell is not None:

@@ -1,7 +1,8 @@
 """What a fill shows while it works: a live bar on a terminal, one plain line per cell anywhere else.
 
 A live bar redrawn in a log file, a CI page or a pipe comes out as cut-off fragments, so output that is
-not a terminal gets one complete line per finished cell instead: `[12/58] stored predict_clean ... 0.4 s`.
+not a terminal gets one complete line per finished cell instead: `[12/58] stored predict_clean ... 0.4 s`
+(with `(loading models 0.2 s)` after it when the cell loaded a model rather than finding it kept).
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ class CellProgress:
         if self.live:
             self._progress.update(self._bar, completed=done)
 
-    def finished(self, what: str, cell, seconds: float | None = None, detail: str | None = None) -> None:
-        """One cell is over: `what` is "stored", "failed" or "blocked"; `detail` says why it failed."""
+    def finished(self, what: str, cell, seconds: float | None = None, detail: str | None = None,
+                 loading: float | None = None) -> None:
+        """One cell is over: `what` is "stored", "failed" or "blocked"; `detail` says why it failed;
+        `loading` is the part of `seconds` spent loading models, when the cell loaded any."""
         self.done += 1
         took = f"  {seconds:.1f} s" if seconds is not None else ""
+        if seconds is not None and loading is not None:
+            took += f" (loading models {loading:.1f} s)"
         why = f": {detail}" if detail else ""
         if self.live:
             self._progress.advance(self._bar)

@@ -54,7 +54,17 @@ class Cell(SQLModel, table=True):
     pid: int
     started_at: datetime = Field(sa_type=DateTime)
     finished_at: datetime = Field(sa_type=DateTime)
-    wall_seconds: float = Field(sa_type=Double)
+    wall_seconds: float = Field(sa_type=Double)  # the runner's whole time: load + read + compute
+    # Where the time went (migration 0006; NULL on cells stored before it): reading models and saved training
+    # states from disk, reading inputs from the database, the rest of the runner's time, and writing the rows
+    # (a worker's shard plus the transaction's inserts up to its commit; the commit itself is not timed).
+    load_seconds: Optional[float] = Field(default=None, sa_type=Double)
+    read_seconds: Optional[float] = Field(default=None, sa_type=Double)
+    compute_seconds: Optional[float] = Field(default=None, sa_type=Double)
+    write_seconds: Optional[float] = Field(default=None, sa_type=Double)
+    # earlier, interrupted attempts this one went on from (a training's saved state), not in wall_seconds
+    resumed_seconds: Optional[float] = Field(default=None, sa_type=Double)
+    models_loaded: Optional[int] = None  # models read from disk, not found in the process's model cache
 
 
 class Failure(SQLModel, table=True):
@@ -156,7 +166,7 @@ class TrainingRun(SQLModel, table=True):
     status: str
     checkpoint_path: str  # relative to the artifact folder beside the database (`<db>.xstore/`)
     checkpoint_sha256: str
-    wall_seconds: float = Field(sa_type=Double)
+    wall_seconds: float = Field(sa_type=Double)  # every attempt's, when a killed training was resumed or restarted
     steps: int
     train_examples: int
     dev_accuracy: Optional[float] = Field(default=None, sa_type=Double)

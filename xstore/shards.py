@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +27,11 @@ MANIFEST = "manifest.json"
 
 def staging_dir(store: Store) -> Path:
     return store.artifacts / "staging"
+
+
+def shard_folder(staging: Path, key: str) -> Path:
+    """Where the shard of cell `key` is, once it is complete (a result or a failure)."""
+    return staging / key
 
 
 def _sha256(path: Path) -> str:
@@ -44,8 +50,10 @@ def _publish(folder: Path, tmp: Path, manifest: dict) -> Path:
 
 
 def write_shard(staging: Path, cell_row: dict, tables: dict[str, pa.Table]) -> Path:
-    """Write a computed cell as a shard folder `staging/<key>/`; returns the folder."""
-    folder = staging / cell_row["key"]
+    """Write a computed cell as a shard folder `staging/<key>/`; returns the folder. The time it takes is the
+    first part of the cell's `write_seconds` (the coordinator's ingest adds the rest)."""
+    t0 = time.perf_counter()
+    folder = shard_folder(staging, cell_row["key"])
     tmp = staging / f".{cell_row['key']}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -57,12 +65,13 @@ def write_shard(staging: Path, cell_row: dict, tables: dict[str, pa.Table]) -> P
         pq.write_table(rows, path)
         files[table] = {"file": path.name, "rows": rows.num_rows, "sha256": _sha256(path)}
     row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in cell_row.items()}
+    row["write_seconds"] = (row.get("write_seconds") or 0.0) + time.perf_counter() - t0
     return _publish(folder, tmp, {"status": "done", "cell": row, "tables": files})
 
 
 def write_failure_shard(staging: Path, key: str, kind: str, params: dict, failure: CellFailure) -> Path:
     """Report a failed cell from a worker, for the coordinator to record as a `failure` row."""
-    folder = staging / key
+    folder = shard_folder(staging, key)
     tmp = staging / f".{key}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -95,8 +104,10 @@ def read_manifest(folder: Path) -> dict:
 def ingest(store: Store, folder: Path) -> dict:
     """Insert one checked shard in one transaction (a no-op for a cell already stored); remove it.
 
-    Returns the manifest. Raises BadShard, after deleting the shard, when it fails its check.
+    Returns the manifest. Raises BadShard, after deleting the shard, when it fails its check. Checking and
+    reading the shard count in the cell's `write_seconds`, with the worker's writing of it.
     """
+    t0 = time.perf_counter()
     try:
         manifest = read_manifest(folder)
     except BadShard:
@@ -106,7 +117,8 @@ def ingest(store: Store, folder: Path) -> dict:
         CellFailure.from_manifest(manifest).record(store, manifest["key"], manifest["kind"], manifest["params"])
     else:
         tables = {t: pq.read_table(folder / e["file"]) for t, e in manifest["tables"].items()}
-        store.write_cell(manifest["cell"], tables)
+        row = manifest["cell"]
+        store.write_cell({**row, "write_seconds": (row.get("write_seconds") or 0.0) + time.perf_counter() - t0}, tables)
     shutil.rmtree(folder, ignore_errors=True)
     return manifest
 

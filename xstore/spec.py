@@ -117,6 +117,11 @@ class PredictSettings(_Strict):
     batch_size: int = Field(64, ge=1)
     # Unset: each task's own maximum length (128, or 384 for question answering), as in training.
     max_length: Optional[int] = Field(None, ge=8)
+    # Models a fill process keeps loaded between cells (runners/model_cache.py): 1 holds no more memory than
+    # the model a cell computes with, and a run's cells of one kind are computed together, so each run's
+    # checkpoint is loaded once per kind. Raise it to keep several runs' models (e.g. victims and predictions
+    # of a run without reloading); $XSTORE_KEEP_MODELS overrides it. Never part of a cell key.
+    keep_models: int = Field(1, ge=0)
 
 
 class Grid(_Strict):

@@ -222,11 +222,11 @@ def test_shards_left_by_a_killed_coordinator_are_ingested_next_time(tmp_path, ca
     spec = load_spec(_minimal_spec(tmp_path))
     store = Store(spec.database_path)
     store.upgrade()
-    from xstore.executors import compute_to_shard
+    from xstore.executors import compute_to_shards
     from xstore.planner import declare
 
     cells = declare(spec)
-    folder = compute_to_shard(str(store.path), spec, cells[0])
+    (folder,) = compute_to_shards(str(store.path), spec, cells[:1])
     assert os.path.isdir(folder)
     code, out, _ = run_cli(["fill", spec.path, "--executor", "local", "--workers", "1"], capsys)
     assert code == 0 and not os.path.exists(folder)
