@@ -32,7 +32,7 @@ from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import CellKind, model_cache
 from xstore.runners import models as base_models
-from xstore.runners.common import device, example_dicts, quiet_transformers
+from xstore.runners.common import device, example_dicts, forward_inputs, quiet_transformers
 from xstore.runners.heads import head_module
 from xstore.runners.heads._batches import feature_length
 from xstore.runners.resume import Resume
@@ -121,7 +121,7 @@ def run(ctx) -> dict[str, pa.Table]:
         for _ in range(hp.grad_accum_steps):
             name = names[int(rng.choice(len(names), p=mix))] if len(names) > 1 else names[0]
             inputs, targets = batches[name].next_batch()
-            inputs = {k: v.to(dev_device) for k, v in inputs.items()}
+            inputs = {k: v.to(dev_device) for k, v in forward_inputs(models[name], inputs).items()}
             targets = {k: v.to(dev_device) for k, v in targets.items()}
             with torch.autocast(dev_device.type, dtype=torch.bfloat16, enabled=dev_device.type == "cuda"):
                 loss = heads[name].loss(models[name], inputs, targets, hp.label_smoothing) / hp.grad_accum_steps

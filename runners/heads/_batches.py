@@ -1,8 +1,11 @@
-"""What every head shares: padding a batch, and running features through a model in length-sorted batches."""
+"""What every head shares: padding a batch (every model input the tokenizer made), and running features
+through a model in length-sorted batches."""
 
 from __future__ import annotations
 
 from typing import Callable
+
+from xstore.runners.common import forward_inputs
 
 
 def pad(sequences: list[list[int]], value: int):
@@ -14,6 +17,14 @@ def pad(sequences: list[list[int]], value: int):
     for row, seq in enumerate(sequences):
         out[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
     return out
+
+
+def pad_inputs(tokenizer, features: list[dict]) -> dict:
+    """The model inputs of `features` (every one the tokenizer made: input_ids, attention_mask, and
+    token_type_ids for the BERT family) as padded LongTensors (n, longest)."""
+    values = {"input_ids": tokenizer.pad_token_id, "attention_mask": 0, "token_type_ids": tokenizer.pad_token_type_id}
+    names = [name for name in tokenizer.model_input_names if name in features[0]]
+    return {name: pad([f[name] for f in features], values.get(name, 0)) for name in names}
 
 
 def feature_length(feature: dict) -> int:
@@ -40,7 +51,7 @@ def forward_sorted(model, features: list[dict], batch_size: int, collate: Callab
             inputs, _ = collate([features[i] for i in idx])
             inputs = {k: v.to(dev) for k, v in inputs.items()}
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-                outputs = model(**inputs)
+                outputs = model(**forward_inputs(model, inputs))
             for i, value in zip(idx, take(outputs, inputs)):
                 out[i] = value
     return out

@@ -11,7 +11,6 @@ import numpy as np
 # English dev accuracy selects the checkpoint, as jiant and XTREME report for XNLI and PAWS-X.
 METRIC = "accuracy"
 TRAINED = True
-_MODEL_KEYS = ("input_ids", "attention_mask")
 
 
 def model_class():
@@ -22,6 +21,11 @@ def model_class():
 
 def model_kwargs(task) -> dict:
     return {"num_labels": len(task.labels)}
+
+
+def _inputs(feature: dict) -> dict:
+    """A feature's model inputs (all the tokenizer made, segment ids included): all but its label."""
+    return {k: v for k, v in feature.items() if k != "label"}
 
 
 def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
@@ -37,7 +41,7 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
 def collate(tokenizer, features: list[dict]):
     import torch
 
-    inputs = tokenizer.pad([{k: f[k] for k in _MODEL_KEYS if k in f} for f in features], return_tensors="pt")
+    inputs = tokenizer.pad([_inputs(f) for f in features], return_tensors="pt")
     return dict(inputs), {"labels": torch.tensor([f["label"] for f in features])}
 
 
@@ -54,7 +58,7 @@ def predict(model, tokenizer, examples: list[dict], features: list[dict], batch_
     clean predictions and a victim's own scores of the same text are the same numbers."""
     from xstore.runners.common import batched_logits
 
-    logits = batched_logits(model, tokenizer, [{k: f[k] for k in _MODEL_KEYS if k in f} for f in features], batch_size)
+    logits = batched_logits(model, tokenizer, [_inputs(f) for f in features], batch_size)
     n = len(examples)
     return {"example": np.arange(n), "unit": np.zeros(n, dtype=np.int32),
             "label": np.array([e["label"] for e in examples], dtype=np.int32), "logits": logits}

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from xstore.errors import UserError
-from xstore.runners.heads._batches import forward_sorted, pad
+from xstore.runners.common import input_names
+from xstore.runners.heads._batches import forward_sorted, pad_inputs
 
 METRIC = "accuracy"
 TRAINED = True
@@ -40,8 +41,7 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
             raise UserError(f"a multiple-choice example's label {example['label']} is not one of its {len(choices)} choices")
         second = [c if example["text_b"] is None else f"{example['text_b']} {c}" for c in choices]
         enc = tokenizer([example["text_a"]] * len(choices), second, truncation=True, max_length=max_length)
-        features.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
-                         "label": example["label"]})
+        features.append({**{name: enc[name] for name in input_names(tokenizer, enc)}, "label": example["label"]})
     return features
 
 
@@ -51,15 +51,19 @@ def collate(tokenizer, features: list[dict]):
     import torch
 
     n_choices = max(len(f["input_ids"]) for f in features)
-    filler = [tokenizer.cls_token_id, tokenizer.sep_token_id]
-    ids, mask, choice_mask = [], [], []
+    # a filler choice is "<s></s>" (BERT: "[CLS][SEP]"), attended to, in segment 0
+    filler = {"input_ids": [tokenizer.cls_token_id, tokenizer.sep_token_id], "attention_mask": [1, 1],
+              "token_type_ids": [0, 0]}
+    names = [name for name in filler if name in features[0]]
+    flat = {name: [] for name in names}
+    choice_mask = []
     for f in features:
         extra = n_choices - len(f["input_ids"])
-        ids += f["input_ids"] + [filler] * extra
-        mask += f["attention_mask"] + [[1, 1]] * extra
+        for name in names:
+            flat[name] += f[name] + [filler[name]] * extra
         choice_mask.append([True] * len(f["input_ids"]) + [False] * extra)
-    inputs = {"input_ids": pad(ids, tokenizer.pad_token_id).view(len(features), n_choices, -1),
-              "attention_mask": pad(mask, 0).view(len(features), n_choices, -1)}
+    padded = pad_inputs(tokenizer, [{name: flat[name][i] for name in names} for i in range(len(flat["input_ids"]))])
+    inputs = {name: tensor.view(len(features), n_choices, -1) for name, tensor in padded.items()}
     return inputs, {"labels": torch.tensor([f["label"] for f in features]), "choice_mask": torch.tensor(choice_mask)}
 
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from xstore.runners.heads._batches import forward_sorted, pad
+from xstore.runners.common import input_names
+from xstore.runners.heads._batches import forward_sorted, pad_inputs
 
 METRIC = "accuracy"  # the top candidate is the gold translation (Tatoeba's measure); never used for selection
 TRAINED = False
@@ -55,15 +56,13 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
     for side, key in enumerate(("text_a", "text_b")):
         texts = [e[key] or "" for e in examples]
         enc = tokenizer(texts, truncation=True, max_length=max_length)
-        features += [{"input_ids": ids, "attention_mask": mask, "side": side, "example": i}
-                     for i, (ids, mask) in enumerate(zip(enc["input_ids"], enc["attention_mask"]))]
+        names = input_names(tokenizer, enc)
+        features += [{**{name: enc[name][i] for name in names}, "side": side, "example": i} for i in range(len(texts))]
     return features
 
 
 def collate(tokenizer, features: list[dict]):
-    inputs = {"input_ids": pad([f["input_ids"] for f in features], tokenizer.pad_token_id),
-              "attention_mask": pad([f["attention_mask"] for f in features], 0)}
-    return inputs, {}
+    return pad_inputs(tokenizer, features), {}
 
 
 def predict(model, tokenizer, examples: list[dict], features: list[dict], batch_size: int) -> dict:

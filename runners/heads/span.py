@@ -34,7 +34,8 @@ import string
 import numpy as np
 
 from xstore.errors import UserError
-from xstore.runners.heads._batches import forward_sorted, pad
+from xstore.runners.common import input_names
+from xstore.runners.heads._batches import forward_sorted, pad_inputs
 
 METRIC = "f1"
 TRAINED = True
@@ -66,6 +67,7 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
                         return_overflowing_tokens=True, return_offsets_mapping=True)
     except Exception as err:  # the fast tokenizers raise their own error types
         raise UserError(f"cannot cut questions and contexts into windows of {max_length} tokens: {err}") from None
+    names = input_names(tokenizer, enc)  # segment ids too (BERT's question is segment 0, its context 1)
     features = []
     for j, ids in enumerate(enc["input_ids"]):
         i = enc["overflow_to_sample_mapping"][j]
@@ -73,7 +75,7 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
         offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][j], seq)]
         cls = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
         start, end = _positions(offsets, (examples[i].get("fields") or {}).get("answers") or [], cls)
-        features.append({"input_ids": ids, "attention_mask": enc["attention_mask"][j], "example": i,
+        features.append({**{name: enc[name][j] for name in names}, "example": i,
                          "offsets": offsets, "cls": cls, "start_position": start, "end_position": end})
     return features
 
@@ -107,9 +109,7 @@ def _positions(offsets: list, answers: list[dict], cls: int) -> tuple[int, int]:
 def collate(tokenizer, features: list[dict]):
     import torch
 
-    inputs = {"input_ids": pad([f["input_ids"] for f in features], tokenizer.pad_token_id),
-              "attention_mask": pad([f["attention_mask"] for f in features], 0)}
-    return inputs, {"start_positions": torch.tensor([f["start_position"] for f in features]),
+    return pad_inputs(tokenizer, features), {"start_positions": torch.tensor([f["start_position"] for f in features]),
                     "end_positions": torch.tensor([f["end_position"] for f in features])}
 
 

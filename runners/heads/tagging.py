@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from xstore.errors import UserError
-from xstore.runners.heads._batches import forward_sorted, pad
+from xstore.runners.common import input_names
+from xstore.runners.heads._batches import forward_sorted, pad, pad_inputs
 
 METRIC = "token_accuracy"
 TRAINED = True
@@ -43,6 +44,7 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
     if any(not w for w in words):
         raise UserError("a tagging example has no tokens in its fields")
     enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+    names = input_names(tokenizer, enc)
     features = []
     for i, example in enumerate(examples):
         tags = example["fields"]["tags"]
@@ -56,15 +58,13 @@ def encode(tokenizer, examples: list[dict], max_length: int) -> list[dict]:
             if first:
                 positions.append(pos)
                 kept.append(word)
-        features.append({"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i],
+        features.append({**{name: enc[name][i] for name in names},
                          "labels": labels, "positions": positions, "words": kept})
     return features
 
 
 def collate(tokenizer, features: list[dict]):
-    inputs = {"input_ids": pad([f["input_ids"] for f in features], tokenizer.pad_token_id),
-              "attention_mask": pad([f["attention_mask"] for f in features], 0)}
-    return inputs, {"labels": pad([f["labels"] for f in features], -100)}
+    return pad_inputs(tokenizer, features), {"labels": pad([f["labels"] for f in features], -100)}
 
 
 def loss(model, inputs: dict, targets: dict, label_smoothing: float):

@@ -91,7 +91,7 @@ SPEC = """
 database = "h.duckdb"
 
 [grid]
-base_models = ["builtin:tiny-xlmr"]
+base_models = {base_models}
 intermediate = {intermediate}
 targets = {targets}
 languages = {languages}
@@ -114,9 +114,10 @@ log_every = 2
 
 
 def write_spec(folder, intermediate=("none",), targets=("fx-tag",), languages=("en", "de"),
-               target_steps="max_steps = 6", intermediate_steps=4):
+               target_steps="max_steps = 6", intermediate_steps=4, base_model="builtin:tiny-xlmr"):
     path = folder / "h.toml"
-    text = SPEC.format(intermediate=json.dumps(list(intermediate)), targets=json.dumps(list(targets)),
+    text = SPEC.format(base_models=json.dumps([base_model]), intermediate=json.dumps(list(intermediate)),
+                       targets=json.dumps(list(targets)),
                        languages=json.dumps(list(languages)), target_steps=target_steps,
                        intermediate_steps=intermediate_steps)
     path.write_text(text)
