@@ -18,7 +18,7 @@ EXPECTED_QUERIES = {
     "overconfidence_by_language", "ece_equal_mass_by_language", "mce_by_language", "classwise_ece_by_language",
     "brier_by_language", "nll_by_language", "auroc_by_language", "aurc_by_language", "reliability_bins",
     "metrics_over_seeds", "metrics_bootstrap", "delta_vs_baseline", "attack_success_rate", "confidence_shift",
-    "confidence_on_successful_attacks", "ece_perturbed_vs_clean",
+    "confidence_on_successful_attacks", "ece_perturbed_vs_clean", "compute_cost",
 }
 
 
