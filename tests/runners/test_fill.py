@@ -165,3 +165,113 @@ def test_nan_logits_fail_the_cell_and_store_nothing():
     assert good.column("pred_label").to_pylist() == [1, 0]
     with pytest.raises(UserError, match="1 of 2 inputs gave NaN or infinite logits"):
         prediction_table(cell, inputs, np.array([[0.0, np.nan], [2.0, 1.0]], dtype=np.float32))
+
+
+# -- models loaded once per run and kind, and where every cell's time went --
+
+MODEL_LOADS = """
+    SELECT kind, coalesce(parents->>'run', parents->>'victim') AS run, count(DISTINCT pid) AS processes,
+           count(*) AS cells, sum(models_loaded) AS loads
+    FROM cell WHERE kind IN ('predict_clean', 'perturb', 'predict_perturbed', 'fit_calibration')
+    GROUP BY ALL ORDER BY ALL"""
+
+
+def test_a_serial_fill_loads_each_runs_model_once_per_kind(filled_small):
+    """The cell rows count the models each cell read from disk rather than found in the process's cache."""
+    loads = {(kind, run): (processes, cells, n) for kind, run, processes, cells, n in _q(filled_small, MODEL_LOADS)}
+    runs = {run for (_, run) in loads if run is not None}
+    assert len(runs) == 2
+    # each target run: 3 clean cells (test en and de, dev en), 2 perturbed; its model read once per kind
+    for run in runs:
+        assert loads["predict_clean", run] == (1, 3, 1) and loads["predict_perturbed", run] == (1, 2, 1)
+        assert loads["fit_calibration", run] == (1, 1, 0)  # a fit reads stored logits, never the model
+    assert loads["perturb", None] == (1, 2, 0)  # charnoise has no victim: no model
+
+
+def test_every_cell_accounts_for_its_time(filled_small):
+    rows = _q(filled_small, """SELECT kind, wall_seconds, load_seconds, read_seconds, compute_seconds, write_seconds,
+                                      resumed_seconds, models_loaded FROM cell""")
+    assert len(rows) == 23
+    for kind, wall, load, read, compute, write, resumed, models in rows:
+        assert min(load, read, compute) >= 0 and write > 0, kind
+        assert (read > 0) == (kind != "load"), kind  # a load cell reads files, every other cell the database
+        assert load + read + compute == pytest.approx(wall, abs=1e-9), kind
+        assert (load > 0) == (models > 0), kind  # only reading a model or a saved state counts as loading
+        assert resumed == 0.0  # no training was interrupted
+    models = {}
+    for kind, *_, n in rows:
+        models.setdefault(kind, set()).add(n)
+    assert models["load"] == models["fit_calibration"] == models["perturb"] == {0}
+    assert models["train_target"] == models["train_intermediate"] == {1}
+    run_seconds = _q(filled_small, "SELECT r.wall_seconds, c.wall_seconds FROM training_run r JOIN cell c ON c.key = r.key")
+    assert len(run_seconds) == 3
+    assert all(0 < run <= cell for run, cell in run_seconds)  # the run's time is its cell's, to the row's making
+
+
+class _InlinePool:
+    """Runs each job as it is submitted, in this process (so a patched runner is seen), one at a time (so
+    no job reads the database while the coordinator writes it); records the cells of every job."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        self.jobs.append([cell.key for cell in args[-1]])
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as err:
+            future.set_exception(err)
+        return future
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_a_failing_cell_in_a_batch_fails_alone(small_copy, monkeypatch, executor):
+    """A run's cells of one kind go together (one job, one model load); one of them raising is one failure row,
+    and the cells before and after it in the batch are stored as a fill without the failure stores them."""
+    import dataclasses
+
+    from xstore import cells, delete, fill as fill_module
+    from xstore.fill import batch_key, fill
+
+    expected = _q(small_copy, "SELECT cell_key, example_id, logits FROM prediction ORDER BY ALL")
+    store = Store(small_copy / "small.duckdb")
+    for (key,) in _q(small_copy, "SELECT key FROM cell WHERE kind LIKE 'predict%'"):  # their fits go with them
+        delete.delete(store, delete.Selection(cell=key))
+    spec = load_spec(small_copy / "small.toml")
+    todo = [c for c in declare(spec) if c.kind.startswith("predict") or c.kind == "fit_calibration"]
+    # the second of its run's clean predictions (test en, test de, dev en), so batch-mates come before and after
+    doomed = next(c for c in todo if c.kind == "predict_clean" and c.params["language"] == "de")
+    kind = cells.KIND_BY_NAME["predict_clean"]
+
+    def run(ctx):
+        if ctx.cell.key == doomed.key:
+            raise RuntimeError("out of memory, say")
+        return kind.run(ctx)
+
+    monkeypatch.setitem(cells.KIND_BY_NAME, "predict_clean", dataclasses.replace(kind, run=run))
+    pool = _InlinePool()
+    monkeypatch.setattr(fill_module, "local_pool", lambda workers: pool)
+    report = fill(spec, store, executor=executor)
+
+    assert [(cell.key, message) for cell, message, _ in report.failed] == [(doomed.key, "RuntimeError: out of memory, say")]
+    assert _q(small_copy, "SELECT cell_key, error FROM failure") == [(doomed.key, "RuntimeError: out of memory, say")]
+    assert report.blocked == []  # nothing depends on a test-split prediction
+    stored = {key for (key,) in _q(small_copy, "SELECT key FROM cell")}
+    assert {c.key for c in todo} - stored == {doomed.key}
+    got = _q(small_copy, "SELECT cell_key, example_id, logits FROM prediction ORDER BY ALL")
+    assert got == [row for row in expected if row[0] != doomed.key]  # as the serial fill stored them
+    if executor == "local":  # one job per run and kind: 2 runs x 3 kinds, for 12 cells
+        assert len(pool.jobs) == len({batch_key(c) for c in todo}) == 6 < len(todo)
+        (batch,) = [keys for keys in pool.jobs if doomed.key in keys]
+        assert len(batch) == 3 and batch.index(doomed.key) == 1
+    else:
+        assert pool.jobs == []
+    loads = _q(small_copy, MODEL_LOADS)
+    assert {(kind, n) for kind, _, _, _, n in loads if kind.startswith("predict")} == {
+        ("predict_clean", 1), ("predict_perturbed", 1)}  # the failed cell's batch-mates loaded the model once
