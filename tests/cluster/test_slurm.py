@@ -37,6 +37,15 @@ def _fill(folder, *extra, kill_at=None):
                           env=env, capture_output=True, text=True, timeout=1200)
 
 
+def _loads(folder):
+    """kind, cells, processes and models loaded of each run's predictions of one kind."""
+    from xstore.db import Store
+
+    with Store(folder / "small.duckdb").connect(read_only=True) as con:
+        return con.execute("""SELECT kind, count(*), count(DISTINCT pid), sum(models_loaded) FROM cell
+                              WHERE kind LIKE 'predict%' GROUP BY kind, parents->>'run' ORDER BY ALL""").fetchall()
+
+
 def test_a_fill_through_sbatch_stores_the_rows_of_a_serial_fill(filled_small, tmp_path):
     write_spec(tmp_path)
     # The two calibration fits' jobs die (SIGKILL, no result written): their cells become failure rows.
@@ -48,8 +57,12 @@ def test_a_fill_through_sbatch_stores_the_rows_of_a_serial_fill(filled_small, tm
     # one line per cell: none of submitit's sacct warnings, nor sacct's own complaint
     assert not [line for line in lines if "sacct" in line or "accounting storage is disabled" in line]
     assert lines[0] == "Slurm accounting is off on this cluster: job states are read from squeue"
+    # one job per run and kind: 6 loads, 1 + 2 trainings, 2 attacks without a victim (a job each), and per
+    # target run one job of clean predictions (3 cells), one of perturbed (2) and one fit: 17 jobs, 23 cells
     jobs = list((tmp_path / "small.xstore" / "jobs").glob("*/*_submission.sh"))
-    assert len(jobs) == 23 and all("#SBATCH" in job.read_text() for job in jobs)
+    assert len(jobs) == 17 and all("#SBATCH" in job.read_text() for job in jobs)
+    loads = _loads(tmp_path)
+    assert loads == [("predict_clean", 3, 1, 1)] * 2 + [("predict_perturbed", 2, 1, 1)] * 2
 
     again = _fill(tmp_path, "--retry-failed")
     assert again.returncode == 0, again.stderr[-3000:]

@@ -120,11 +120,29 @@ def test_killed_in_both_phases_then_resumed_gives_the_same_model(uninterrupted, 
     assert _results(folder) == uninterrupted
 
 
+def _spent(folder) -> float:
+    """The seconds the killed attempts of the training in flight recorded (runners/resume.py)."""
+    import json
+
+    (spent,) = (folder / "r.xstore" / "runs").glob("*.resume/spent.json")
+    return json.loads(spent.read_text())["seconds"]
+
+
+def _resumed_time(folder) -> dict:
+    """kind: (the cell's wall seconds, its resumed seconds, its run's wall seconds) of both trainings."""
+    with Store(folder / "r.duckdb").connect(read_only=True) as con:
+        rows = con.execute("SELECT c.kind, c.wall_seconds, c.resumed_seconds, r.wall_seconds FROM cell c "
+                           "JOIN training_run r ON r.key = c.key").fetchall()
+    return {kind: times for kind, *times in rows}
+
+
 def test_after_success_no_resume_folder_is_left(uninterrupted, tmp_path):
     folder = _folder(tmp_path, "whole", every=2)
     done = _fill(folder, "train_step:7")  # phase 2 leaves its state of step 6
     assert done.returncode == -9
     assert [p.name for p in (folder / "r.xstore" / "runs").glob("*.resume/state-*")] == ["state-6"]
+    earlier = _spent(folder)
+    assert earlier > 0
     done = _fill(folder)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "resumed from step 6 of 8" in done.stderr
@@ -134,6 +152,12 @@ def test_after_success_no_resume_folder_is_left(uninterrupted, tmp_path):
     # the two checkpoints and nothing else
     assert sorted(p.name for p in (artifacts / "runs").iterdir()) == sorted(key for key, *_ in uninterrupted["runs"])
     assert _results(folder) == uninterrupted
+    # the killed attempt's seconds (its 7 steps, loading included) count in the run's time with this attempt's
+    times = _resumed_time(folder)
+    cell, resumed, run = times["train_intermediate"]
+    assert resumed == earlier and earlier < run <= earlier + cell
+    cell, resumed, run = times["train_target"]
+    assert resumed == 0.0 and 0 < run <= cell  # trained in one go
 
 
 def test_a_training_killed_before_its_first_state_starts_afresh(uninterrupted, tmp_path):
@@ -141,10 +165,13 @@ def test_a_training_killed_before_its_first_state_starts_afresh(uninterrupted, t
     done = _fill(folder, "train_step:1")
     assert done.returncode == -9
     assert not list((folder / "r.xstore").rglob("state-*"))
+    earlier = _spent(folder)
     done = _fill(folder)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "resumed" not in done.stderr
     assert _results(folder) == uninterrupted
+    cell, resumed, run = _resumed_time(folder)["train_intermediate"]  # started again, its first try still counts
+    assert earlier > 0 and resumed == earlier and earlier < run <= earlier + cell
 
 
 # -- in process: scripted dev scores, so that the best checkpoint is neither the first nor the last --
