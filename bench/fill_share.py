@@ -1,8 +1,9 @@
 """A whole demo fill: the share of wall time spent outside model compute, and writing rows.
 
 Runs the demo spec in a temporary folder with timers around the database reads and writes and around
-each runner. Model compute = runner time minus its database reads; everything else is overhead. Writing
-rows = time inside Store.write_cell (and, with --executor local, shards.ingest). bench/train.py reuses
+each runner. Model compute = runner time minus its database reads and its model loading (the cells'
+`load_seconds`); everything else is overhead. Writing rows = time inside Store.write_cell (and, with
+--executor local, shards.ingest). bench/train.py reuses
 `timed_fill` for its XNLI fill. Run: python bench/fill_share.py [--quick] [--executor local]
 (--quick: one seed, two languages)
 """
@@ -43,7 +44,8 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
     transaction), ingest (shards.ingest: reading a worker's Parquet shard and writing it, write included;
     other executors only), runner (`cells.compute`, the runner calls in this process: serial only, reads
     included), import (importing torch and transformers, which the first runner would otherwise do: timed
-    on its own at the start of the fill's wall time).
+    on its own at the start of the fill's wall time), load (reading models and saved training states from
+    disk, inside the runners: the `load_seconds` the cells recorded).
     """
     import importlib
 
@@ -52,7 +54,7 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
     from xstore.db import Store
     from xstore.spec import load_spec
 
-    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "runner": 0.0, "import": 0.0}
+    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "runner": 0.0, "import": 0.0, "load": 0.0}
     originals = [
         (cells.CellContext, "fetch", _timed(cells.CellContext, "fetch", spent, "read")),
         (Store, "write_cell", _timed(Store, "write_cell", spent, "write")),
@@ -72,6 +74,8 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
             setattr(owner, name, original)
     if report.exit_code != 0:
         raise SystemExit(f"the fill of {spec_path} failed: {report.failed}")
+    with Store(spec.database_path).connect(read_only=True) as con:
+        spent["load"] = con.execute("SELECT coalesce(sum(load_seconds), 0) FROM cell").fetchone()[0]
     return report, total, spent
 
 
@@ -96,9 +100,11 @@ def measure(quick: bool, executor: str = "serial") -> list[dict]:
     cells = sum(report.computed.values())
     rows = [result("fill", f"demo fill, {cells} cells, {executor}: wall time", total, "s")]
     if executor == "serial":  # runners run in this process only here
-        model = spent["runner"] - spent["read"]
+        model = spent["runner"] - spent["read"] - spent["load"]
         rows.append(result("fill", "  share outside model compute", (total - model) / total * 100, "%", "", None,
                            "< 10%"))
+        rows.append(result("fill", "    of which loading models (the cells' load_seconds)",
+                           spent["load"] / total * 100, "%"))
         rows.append(result("fill", "    of which importing torch and transformers (once)",
                            spent["import"] / total * 100, "%"))
     rows.append(result("fill", "  share in database reads", spent["read"] / total * 100, "%"))
