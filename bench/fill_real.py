@@ -15,7 +15,7 @@ Reported, all from one run:
 - that stage end to end against transformers' text-classification pipeline on the same inputs, counting
   its one load per run: goal >= 1.5x.
 Stored, pure and pipeline logits must agree (max |difference| <= 1e-3) before anything is reported.
-Run: python bench/fill_real.py [--pairs N] [--budget N] [--quick]   (--quick: the tiny shape, 20 pairs)
+Run: python bench/fill_real.py [--pairs N] [--budget N] [--quick]   (--quick: the tiny shape, 10 pairs)
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def run(quick: bool = False) -> list[dict]:
     if xnli_dir(required=False) is None:
         print("fill_real: skipped, no XNLI dev files (set XSTORE_TEST_DATA or XNLI_DIR)", file=sys.stderr)
         return []
-    return measure("tiny", 20, 2) if quick else measure("e5-small", 300, 3)
+    return measure("tiny", 10, 1) if quick else measure("e5-small", 300, 3)
 
 
 if __name__ == "__main__":
@@ -285,7 +285,7 @@ if __name__ == "__main__":
     parser.add_argument("--pairs", type=int, default=300, help="XNLI pairs per language (default 300)")
     parser.add_argument("--budget", type=int, default=3, help="deepwordbug's query budget per pair (default 3)")
     parser.add_argument("--xnli", default=None, help="folder of XNLI dev-{lang}.tsv[.gz] (default: $XSTORE_TEST_DATA/xnli)")
-    parser.add_argument("--quick", action="store_true", help="the tiny shape, 20 pairs, budget 2: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="the tiny shape, 10 pairs, budget 1: a smoke run")
     args = parser.parse_args()
     rows = run(quick=True) if args.quick else measure(args.shape, args.pairs, args.budget, args.xnli)
     print_table(rows, f"a fill at real model size on {device_name()}")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_benchmark_runs_quick_and_prints_its_rows():
-    """The XNLI benchmarks (predict, train) run when XNLI_DIR or XSTORE_TEST_DATA/xnli holds XNLI's files."""
+    """The XNLI benchmarks (predict, train, fill_real) run when XNLI_DIR or XSTORE_TEST_DATA/xnli holds XNLI's files."""
     env = {**os.environ, "COLUMNS": "250"}
     xnli = os.environ.get("XNLI_DIR") or os.path.join(os.environ.get("XSTORE_TEST_DATA", ""), "xnli")
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick"], capture_output=True,
@@ -33,6 +33,7 @@ def test_every_benchmark_runs_quick_and_prints_its_rows():
     }
     if os.path.isdir(xnli):
         expected["predict"] = "xstore encode + batched_logits"
+        expected["fill_real"] = "prediction stage"
         if importlib.util.find_spec("accelerate"):
             expected["train"] = "xstore training loop"
     for bench, measure in expected.items():
