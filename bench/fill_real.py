@@ -157,13 +157,15 @@ def _stored(store) -> dict:
 
     with store.connect(read_only=True) as con:
         rows = con.execute("""
-            SELECT p.run_key, r.checkpoint_path, coalesce(t.text_a, e.text_a), coalesce(t.text_b, e.text_b), p.logits
+            SELECT p.run_key, r.checkpoint_path, p.cell_key, coalesce(t.text_a, e.text_a), coalesce(t.text_b, e.text_b),
+                   p.logits
             FROM prediction p JOIN training_run r ON r.key = p.run_key JOIN example e ON e.id = p.example_id
             LEFT JOIN perturbation t ON t.id = p.perturbation_id
             ORDER BY p.run_key, p.cell_key, e.idx""").fetchall()
     runs: dict[str, dict] = {}
-    for run, path, text_a, text_b, logits in rows:
-        entry = runs.setdefault(run, {"checkpoint": store.artifacts / path, "a": [], "b": [], "logits": []})
+    for run, path, cell, text_a, text_b, logits in rows:
+        entry = runs.setdefault(run, {"checkpoint": store.artifacts / path, "cells": [], "a": [], "b": [], "logits": []})
+        entry["cells"].append(cell)
         entry["a"].append(text_a)
         entry["b"].append(text_b)
         entry["logits"].append(logits)
@@ -218,6 +220,30 @@ def _pipeline(runs: dict) -> tuple[float, float]:
     return seconds, diff
 
 
+def _padding(runs: dict) -> tuple[float, float]:
+    """Tokens fed to the model per real token (bench/predict.py): batches sorted within each cell, as the fill
+    cuts them, and within each run's inputs, as the pure inference does."""
+    from itertools import groupby
+
+    from transformers import AutoTokenizer
+
+    from predict import _padding as fed
+
+    per_cell, per_run = [], []
+    for entry in runs.values():
+        tokenizer = AutoTokenizer.from_pretrained(entry["checkpoint"])
+        lengths = [len(ids) for ids in tokenizer(entry["a"], entry["b"], truncation=True, max_length=MAX_LENGTH)["input_ids"]]
+        per_run.append((fed(lengths, BATCH_SIZE, sort=True), sum(lengths)))
+        start = 0
+        for _, group in groupby(entry["cells"]):
+            n = len(list(group))
+            cell = lengths[start:start + n]
+            per_cell.append((fed(cell, BATCH_SIZE, sort=True), sum(cell)))
+            start += n
+    weighted = lambda pairs: sum(ratio * real for ratio, real in pairs) / sum(real for _, real in pairs)  # noqa: E731
+    return weighted(per_cell), weighted(per_run)
+
+
 def _loads(store) -> tuple[list, float]:
     """(kind, run, cells, processes, loads) of every cell that used a run's model, and their load seconds."""
     with store.connect(read_only=True) as con:
@@ -246,6 +272,7 @@ def measure(shape: str, pairs: int, budget: int, xnli: str | None = None) -> lis
         store = Store(tmp / "bench.duckdb")
         runs = _stored(store)
         loads, load_seconds = _loads(store)
+        padded_cells, padded_runs = _padding(runs)
         pure, pure_diff = _pure(runs)
         piped, pipe_diff = _pipeline(runs)
     if max(pure_diff, pipe_diff) > TOLERANCE:
@@ -262,6 +289,8 @@ def measure(shape: str, pairs: int, budget: int, xnli: str | None = None) -> lis
         result("fill_real", f"  prediction stage: {inputs:,} inputs in {len(PREDICT_KINDS)} kinds of cells", stage, "s",
                "pure batched inference, models loaded", stage / pure, "<= 1.15x"),
         result("fill_real", "    pure batched inference (encode + batched_logits)", pure, "s"),
+        result("fill_real", f"    tokens fed per real token, batches cut per cell (pure: per run, {padded_runs:.2f})",
+               padded_cells, ""),
         result("fill_real", f"  model loads: {len(loads)} run-and-kind batches, {sum(r[2] for r in loads)} cells, "
                f"{processes} process", n_loads, "loads", "one per run and kind", n_loads / len(loads), "1.00x"),
         result("fill_real", "    seconds loading them", load_seconds, "s"),
