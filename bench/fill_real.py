@@ -48,21 +48,11 @@ PREDICT_KINDS = ("predict_clean", "predict_perturbed")
 def build_model(folder: Path, texts: list[str], shape: str) -> Path:
     """A BERT encoder of `shape` (random weights) and a 30k WordPiece tokenizer trained on `texts`, saved."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel
 
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=False)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=30_000, special_tokens=specials,
-                                                             show_progress=False))
-    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-                                                       special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-    tok.decoder = decoders.WordPiece()
-    tokenizer = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                  sep_token="[SEP]", mask_token="[MASK]", model_max_length=512)
+    from xstore.runners.models import wordpiece_tokenizer
+
+    tokenizer = wordpiece_tokenizer(texts, vocab_size=30_000, lowercase=False)
     torch.manual_seed(0)
     config = BertConfig(max_position_embeddings=512, type_vocab_size=2, **SHAPES[shape])
     BertModel(config, add_pooling_layer=True).save_pretrained(folder)

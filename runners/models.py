@@ -136,3 +136,23 @@ def build_tiny(target: Path) -> Path:
             shutil.rmtree(target, ignore_errors=True)
             os.replace(tmp, target)
     return target
+
+
+def wordpiece_tokenizer(texts: list[str], vocab_size: int, lowercase: bool):
+    """A BERT-style WordPiece tokenizer trained on `texts`, for BERT-family models built offline (tests,
+    benchmarks): pairs are `[CLS] A [SEP] B [SEP]` with segment ids 0 for A and 1 for B, as BERT's own
+    tokenizer makes them (Devlin et al. 2019, section 3)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(texts, trainers.WordPieceTrainer(
+        vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], show_progress=False))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                       special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    tok.decoder = decoders.WordPiece()
+    return BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                             sep_token="[SEP]", mask_token="[MASK]", model_max_length=512)

@@ -8,8 +8,6 @@ import json
 from importlib import resources
 from pathlib import Path
 
-_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # BERT's names; ids 0-4 here
-
 
 def _demo_texts() -> list[str]:
     texts = []
@@ -23,20 +21,11 @@ def _demo_texts() -> list[str]:
 def build(folder: Path) -> Path:
     """Save the tiny BERT (a masked-LM checkpoint, as a hub BERT is) and its tokenizer in `folder`."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+    from transformers import BertConfig, BertForMaskedLM
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(_demo_texts(), trainers.WordPieceTrainer(vocab_size=3000, special_tokens=_SPECIALS,
-                                                                     show_progress=False))
-    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-                                                       special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-    tok.decoder = decoders.WordPiece()
-    tokenizer = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                  sep_token="[SEP]", mask_token="[MASK]", model_max_length=512)
+    from xstore.runners.models import wordpiece_tokenizer
+
+    tokenizer = wordpiece_tokenizer(_demo_texts(), vocab_size=3000, lowercase=True)
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=512, type_vocab_size=2,
