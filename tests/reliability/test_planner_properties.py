@@ -45,7 +45,8 @@ def _store(cells, folder):
     now = datetime.now()
     with store.connect() as con:
         for c in cells:
-            con.execute("INSERT INTO cell VALUES (?, ?, '{}', '{}', 'h', 1, ?, ?, 0.0)", [c.key, c.kind, now, now]).fetchall()
+            con.execute("INSERT INTO cell (key, kind, params, parents, host, pid, started_at, finished_at, wall_seconds) "
+                        "VALUES (?, ?, '{}', '{}', 'h', 1, ?, ?, 0.0)", [c.key, c.kind, now, now]).fetchall()
     return store
 
 
