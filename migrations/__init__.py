@@ -8,4 +8,5 @@ MIGRATIONS: tuple[str, ...] = (
     "0001_initial",
     "0002_add_training_step",
     "0003_structured_tasks",
+    "0004_calibrated_prediction",
 )

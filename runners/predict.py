@@ -36,13 +36,14 @@ def run(ctx) -> dict[str, pa.Table]:
     checkpoint = integrity.checkpoint(ctx.store, run_row.column("checkpoint_path")[0].as_py(), cell.parents["run"])
     if "examples" in cell.parents:
         inputs = ctx.fetch(
-            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields "
-            "FROM example WHERE cell_key = ? ORDER BY idx", [cell.parents["examples"]])
+            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields, "
+            "false AS input_changed FROM example WHERE cell_key = ? ORDER BY idx", [cell.parents["examples"]])
     elif task.head != "classification":
         raise UserError(f"perturbed predictions are for sentence classification; {task.name!r} is a {task.head} task")
     else:
         inputs = ctx.fetch(
-            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label, NULL::VARCHAR AS fields "
+            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label, NULL::VARCHAR AS fields, "
+            "(p.text_a IS DISTINCT FROM e.text_a OR p.text_b IS DISTINCT FROM e.text_b) AS input_changed "
             "FROM perturbation p JOIN example e ON e.id = p.example_id "
             "WHERE p.cell_key = ? ORDER BY e.idx", [cell.parents["perturbations"]])
     examples = example_dicts(inputs)
@@ -116,6 +117,8 @@ def scored_table(cell, inputs: pa.Table, scored: dict) -> pa.Table:
         "pred_label": pa.array(pred.astype(np.int32)),
         "confidence": pa.array(confidence),
         "unit": pa.array(np.asarray(scored["unit"]).astype(np.int32)),
+        "input_changed": (inputs.column("input_changed").take(rows) if "input_changed" in inputs.column_names
+                          else pa.nulls(n, pa.bool_())),
     })
 
 

@@ -230,6 +230,10 @@ class Prediction(SQLModel, table=True):
     confidence: float = Field(sa_type=Double)  # max softmax probability at temperature 1
     # the scored unit: word index for token tagging, 0 for other heads; migration 0003 added it with a default
     unit: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Whether the scored input differs from the clean example: False for clean inputs, and for perturbed
+    # ones the attack left as they were (inputs a transfer reference already got wrong, noise that drew no
+    # edit); None where it is not known (rows written without it).
+    input_changed: Optional[bool] = None
 
 
 class SpanAnswer(SQLModel, table=True):
@@ -265,6 +269,9 @@ class CalibrationFit(SQLModel, table=True):
     n_examples: int
     nll_before: float = Field(sa_type=Double)
     nll_after: float = Field(sa_type=Double)
+    # The fitted T lies at or next to the limit of its search range (runners/calibrate.py): the data
+    # pushed it as far as the search allows (e.g. a dev set the model gets all right), so T is not a minimum.
+    at_bound: bool
 
 
 def _tables(rows: str) -> dict[str, str]:
