@@ -45,6 +45,7 @@ SELECT
     u.attack,                           -- attack setting
     u.n,                                -- inputs with both a clean and a perturbed prediction
     u.n_changed,                        -- of those, inputs whose perturbed text differs from the clean one
+    u.n_changed / u.n AS changed_share,  -- n_changed / n
     u.clean_accuracy,                   -- accuracy on the clean inputs of those pairs
     u.perturbed_accuracy,               -- accuracy on their perturbed versions
     u.clean_accuracy - u.perturbed_accuracy AS accuracy_drop,  -- clean minus perturbed accuracy

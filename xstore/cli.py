@@ -330,13 +330,18 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
                                                   "settings then fix the column and row order)."),
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
-                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks."),
+                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks, "
+                                               "changed_share."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
                                                    "stdout). Figure: the path without suffix."),
            split: str = typer.Option("test", "--split", help="Evaluated split."),
-           attack: Optional[str] = typer.Option(None, "--attack", help="Inputs: none (clean) or an attack."),
+           attack: Optional[str] = typer.Option(None, "--attack", help="Inputs: none (clean), an attack setting as the "
+                                                "queries label it, an attack (all its settings) or all (default: "
+                                                "none, or all for adversarial tables)."),
+           changed_only: bool = typer.Option(False, "--changed-only", help="Adversarial tables: only the inputs the "
+                                             "attack changed."),
            calibration: str = typer.Option("none", "--calibration", help="none, temperature or temperature-oracle."),
            n_bins: int = typer.Option(10, "--n-bins", help="Confidence bins for ECE-type metrics and figures."),
            base_model: Optional[str] = typer.Option(None, "--base-model", help="Needed when the database has several."),
@@ -348,6 +353,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            run: Optional[str] = typer.Option(None, "--run", help="Figure: the run's key."),
            intermediate: Optional[str] = typer.Option(None, "--intermediate", help="Figure: the run's intermediate setting."),
            seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed."),
+           variant: Optional[str] = typer.Option(None, "--variant", help="Figure: the run's variant, where there are several."),
            language: Optional[str] = typer.Option(None, "--language", help="Figure: the language.")):
     """Write a paper table (--table, as LaTeX, Markdown or CSV) or a figure (--figure, PNG and PDF)."""
     if (table is None) == (figure is None):
@@ -365,7 +371,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
 
         paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
-                             settings=settings)
+                             settings=settings, changed_only=changed_only)
         text = tables.render(paper, fmt, digits=digits, percent=percent)
         if out_path is None:
             sys.stdout.write(text)
@@ -380,10 +386,13 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
     if language is None:
         raise UserError("a figure shows one language: give --language")
     bins = figures.select_bins(store, language=language, run_key=run, intermediate=intermediate, seed=seed,
-                               base_model=base_model, target=target_task, attack=attack or "none",
+                               variant=variant, base_model=base_model, target=target_task, attack=attack or "none",
                                calibration=calibration, split=split, n_bins=n_bins)
     if out_path is None:
-        out_path = Path(f"{figure}_{intermediate or run}_{seed}_{language}_{attack or 'none'}_{calibration}")
+        import re
+
+        name = f"{figure}_{intermediate or run}_{variant or ''}_{seed}_{language}_{attack or 'none'}_{calibration}"
+        out_path = Path(re.sub(r"[^\w.+-]+", "_", name.replace("__", "_")))
     for path in figures.FIGURES[figure](bins, out_path):
         out.print(f"wrote {path}")
 
