@@ -37,17 +37,27 @@ class QueryDB:
 
     # -- writing -----------------------------------------------------------------------------
 
+    def insert(self, table: str, rows: pa.Table) -> None:
+        """Insert an Arrow table of rows (e.g. concatenated run_rows or prediction_rows) in one statement."""
+        self._insert(table, rows)
+
     def _insert(self, table: str, rows: pa.Table) -> None:
         with self.store.connect() as con:
             con.register("_rows", rows)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
 
-    def add_run(self, key: str, *, seed: int = 1, base_model: str = "builtin:tiny-xlmr",
-                intermediate: str = "none", task: str = "demo-nli", phase: str = "target",
-                hparams: dict | None = None, parent_key: str | None = None) -> str:
-        """One training_run row with every NOT NULL column filled with a plausible value."""
-        rows = pa.table({
+    def add_run(self, key: str, **options) -> str:
+        """One training_run row with every NOT NULL column filled with a plausible value (see run_rows)."""
+        self._insert("training_run", self.run_rows(key, **options))
+        return key
+
+    @staticmethod
+    def run_rows(key: str, *, seed: int = 1, base_model: str = "builtin:tiny-xlmr", intermediate: str = "none",
+                 task: str = "demo-nli", phase: str = "target", hparams: dict | None = None,
+                 parent_key: str | None = None) -> pa.Table:
+        """The training_run row add_run inserts, as an Arrow table (concatenate many to insert them at once)."""
+        return pa.table({
             "key": [key], "phase": [phase], "base_model": [base_model], "intermediate": [intermediate],
             "task": [task], "seed": pa.array([seed], pa.int32()), "parent_key": pa.array([parent_key], pa.string()),
             "hparams": [canonical_json(hparams or {})], "code_version": pa.array([1], pa.int32()), "task_versions": ["{}"],
@@ -55,13 +65,15 @@ class QueryDB:
             "wall_seconds": [1.5], "steps": pa.array([8], pa.int32()), "train_examples": pa.array([64], pa.int32()),
             "dev_accuracy": pa.array([None], pa.float64()),
         })
-        self._insert("training_run", rows)
-        return key
 
-    def add_predictions(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
+    def add_predictions(self, run_key: str, logits, labels, **options) -> None:
+        """Prediction rows for one run, attack and split (see prediction_rows)."""
+        self._insert("prediction", self.prediction_rows(run_key, logits, labels, **options))
+
+    def prediction_rows(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
                         split: str = "test", task: str = "demo-nli", example_ids=None, changed=None,
-                        cell_key: str | None = None) -> None:
-        """Prediction rows for one run, attack and split; logits are stored as float32.
+                        cell_key: str | None = None) -> pa.Table:
+        """Prediction rows for one run, attack and split, as an Arrow table; logits are stored as float32.
 
         `language` is one language for all rows, or a sequence with one language per row. `example_ids`
         names the inputs (to pair clean and perturbed predictions, or two runs); fresh ids by default.
@@ -83,7 +95,7 @@ class QueryDB:
         if changed is None:
             changed = attack != "none"
         changed = [bool(changed)] * n if np.ndim(changed) == 0 else [bool(x) for x in changed]
-        rows = pa.table({
+        return pa.table({
             "cell_key": pa.array([cell_key or f"predict-{run_key}-{x}-{attack}-{split}" for x in languages], pa.string()),
             "example_id": pa.array(ids, pa.string()),
             "perturbation_id": pa.array([None if attack == "none" else f"p-{i}" for i in ids], pa.string()),
@@ -99,7 +111,6 @@ class QueryDB:
             "confidence": pa.array(probs.max(axis=1), pa.float64()),
             "input_changed": pa.array(changed, pa.bool_()),
         })
-        self._insert("prediction", rows)
 
     def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature", language: str = "en",
                 at_bound: bool = False) -> None:

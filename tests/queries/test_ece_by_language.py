@@ -100,3 +100,18 @@ def test_ece_zero_when_perfectly_calibrated(qdb):
     qdb.add_predictions("r", [[log(3), 0]] * 4, [0, 0, 0, 1])
     got = qdb.query("ece_by_language")
     assert got["ece"][0] == pytest.approx(0.0, abs=TOL)
+
+
+def test_a_fit_at_its_search_limit_is_flagged_in_every_row_it_calibrates(qdb):
+    qdb.add_run("a")
+    qdb.add_run("b", seed=2)
+    for run in ("a", "b"):
+        qdb.add_predictions(run, [[1.0, 0.0], [0.0, 2.0]], [0, 0])
+    qdb.add_fit("a", 1e-4, at_bound=True)
+    qdb.add_fit("b", 1.5)
+    for name in ("ece_by_language", "nll_by_language", "reliability_bins", "metrics_bootstrap"):
+        params = {"n_boot": 5} if name == "metrics_bootstrap" else {}
+        frame = qdb.query(name, **params)
+        flags = frame.groupby(["run_key", "calibration"])["temperature_at_bound"].agg(set).to_dict()
+        assert flags == {("a", "none"): {False}, ("a", "temperature"): {True}, ("b", "none"): {False},
+                         ("b", "temperature"): {False}}, name
