@@ -7,7 +7,10 @@ brier_by_language, nll_by_language) and metrics_over_seeds (all seven metrics, r
 minimal hand-written DuckDB query for the four metrics that reads logits[1..3] with plain arithmetic;
 NumPy (float64, bincount over group ids, single-threaded); and torchmetrics once per group, including
 splitting the rows by group. Every implementation runs in a forked child, so its peak memory is its own;
-all must agree on every group's metrics before any time is reported.
+all must agree on every group's metrics before any time is reported. The named queries read the view
+calibrated_prediction; each prediction group has its `cell` rows, as a fill stores them, and the named
+queries run a second time after half the attacked cells are given another charnoise rate, so that the
+view joins every attacked prediction to its attack setting's label.
 Run: python bench/metrics.py [--rows N] [--reps N] [--threads N]
 """
 
@@ -119,7 +122,45 @@ def load(db: Path, data: dict) -> float:
         con.register("rows", table)
         con.execute("INSERT INTO prediction BY NAME SELECT * FROM rows")  # unit takes its default, 0
         con.unregister("rows")
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        _cells(con)
+        return seconds
+
+
+def _cells(con) -> None:
+    """The cell rows a fill would store: a predict cell per group, and per language a charnoise perturb cell
+    (rate 0.1) that the group's attacked predictions read."""
+    con.execute("""INSERT INTO cell BY NAME
+                   SELECT 'perturb' || l AS key, 'perturb' AS kind,
+                          json_object('attack', 'charnoise', 'attack_version', 1, 'kind_version', 1,
+                                      'params', json_object('rate', 0.1, 'seed', 0), 'task', 'xnli',
+                                      'split', 'test', 'language', 'l' || l) AS params,
+                          '{}' AS parents, '' AS host, 0 AS pid, now() AS started_at, now() AS finished_at,
+                          0 AS wall_seconds
+                   FROM range(10) AS t(l)""")
+    # group = 20 * run + 10 * attack + language (see group_index)
+    con.execute("""INSERT INTO cell BY NAME
+                   SELECT printf('cell%04d', g) AS key,
+                          CASE WHEN (g // 10) % 2 = 1 THEN 'predict_perturbed' ELSE 'predict_clean' END AS kind,
+                          '{}' AS params,
+                          CASE WHEN (g // 10) % 2 = 1
+                               THEN json_object('run', printf('run%03d', g // 20), 'perturbations', 'perturb' || (g % 10))
+                               ELSE json_object('run', printf('run%03d', g // 20)) END AS parents,
+                          '' AS host, 0 AS pid, now() AS started_at, now() AS finished_at, 0 AS wall_seconds
+                   FROM range(1000) AS t(g)""")
+
+
+def split_attack_settings(db: Path) -> None:
+    """Give the perturb cells of five of the ten languages rate 0.05: charnoise then has two settings, and every
+    attacked prediction is labelled by a join (charnoise[rate=0.05] or charnoise[rate=0.1])."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("""UPDATE cell SET params = json_merge_patch(params, '{"params": {"rate": 0.05, "seed": 0}}')
+                       WHERE kind = 'perturb' AND key IN ('perturb0', 'perturb2', 'perturb4', 'perturb6', 'perturb8')""")
+    finally:
+        con.close()
 
 
 def group_index(frame_run, frame_language, frame_attack) -> np.ndarray:
@@ -152,7 +193,9 @@ def _duckdb_frame(db: Path, threads: int, sql: str | None = None, name: str | No
 
 def _by_group(table: pa.Table, columns: list[str]) -> np.ndarray:
     out = np.full((GROUPS, len(columns)), np.nan)
-    idx = group_index(table["run_key"].to_pylist(), table["language"].to_pylist(), table["attack"].to_pylist())
+    # an attack setting's label starts with its attack's name: charnoise[rate=0.05] -> charnoise
+    attacks = [label.split("[", 1)[0] for label in table["attack"].to_pylist()]
+    idx = group_index(table["run_key"].to_pylist(), table["language"].to_pylist(), attacks)
     for j, column in enumerate(columns):
         out[idx, j] = table[column].to_numpy(zero_copy_only=False)
     return out
@@ -230,13 +273,16 @@ def torchmetrics_metrics(db, data, threads):
     return out
 
 
-IMPLEMENTATIONS = {
-    "minimal DuckDB query (4 metrics)": minimal,
+NAMED = {
     "named accuracy_by_language": named_query("accuracy_by_language", "accuracy"),
     "named ece_by_language": named_query("ece_by_language", "ece"),
     "named brier_by_language": named_query("brier_by_language", "brier"),
     "named nll_by_language": named_query("nll_by_language", "nll"),
     "named metrics_over_seeds (7 metrics)": named_rollup,
+}
+IMPLEMENTATIONS = {
+    "minimal DuckDB query (4 metrics)": minimal,
+    **NAMED,
     "NumPy, vectorised (4 metrics)": numpy_metrics,
     "torchmetrics per group (4 metrics)": torchmetrics_metrics,
 }
@@ -290,6 +336,12 @@ def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) 
         rows.append(result("metrics", f"load {n_rows:,} rows via Arrow", n_rows / seconds, "rows/s"))
         echo(f"loaded {n_rows:,} rows in {seconds:.2f} s ({db.stat().st_size / 2**20:.0f} MiB)")
         for name, function in IMPLEMENTATIONS.items():
+            timings[name] = measure_one(function, db, data, threads, reps)
+            values[name] = timings[name][2]
+            echo(f"{name:40} {timings[name][0]:7.3f} s   peak +{timings[name][1]:7.0f} MiB")
+        split_attack_settings(db)
+        for name, function in NAMED.items():
+            name = f"{name}, two attack settings"
             timings[name] = measure_one(function, db, data, threads, reps)
             values[name] = timings[name][2]
             echo(f"{name:40} {timings[name][0]:7.3f} s   peak +{timings[name][1]:7.0f} MiB")
