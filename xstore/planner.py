@@ -43,7 +43,9 @@ class CellSpec:
         p = self.params
         bits = [p.get(name) for name in ("base_model", "intermediate", "task", "attack", "split", "language", "method")]
         seed = f"seed {p['seed']}" if "seed" in p else None
-        return " ".join(str(b) for b in [*bits, seed] if b is not None)
+        # a perturb cell: its protocol and budget, which tell several settings of one attack apart
+        budget = [p.get("protocol"), *(f"{k}={v}" for k, v in p.get("params", {}).items())] if self.kind == "perturb" else []
+        return " ".join(str(b) for b in [*bits, seed, *budget] if b is not None)
 
 
 def _cell(kind: str, params: dict, parents: dict) -> CellSpec:

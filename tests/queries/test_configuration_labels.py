@@ -2,30 +2,22 @@
 
 Each database here holds the cells a spec declares (tests/queries/planned_db.py): the keys, parameters and
 parents the planner gives them, with made-up predictions, so the labels are tested on the planner's own cells.
+The spec is conftest's small one (none and demo-sentiment, English and German, with and without temperature
+scaling) with the seeds, attacks and variants each test names.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from conftest import write_spec
 from planned_db import fill_planned
 from querydb import by_key
 from xstore import tables
 from xstore.errors import UserError
 
-SPEC = """
-database = "labels.duckdb"
-
-[grid]
-base_models = ["builtin:tiny-xlmr"]
-intermediate = ["none", "demo-sentiment"]
-targets = ["demo-nli"]
-languages = ["en", "de"]
-seeds = {seeds}
-attacks = {attacks}
-calibration = ["none", "temperature"]
-{extra}
-"""
 FOUR_SETTINGS = """
 [attacks.charnoise]
 settings = [{ rate = 0.05 }, { rate = 0.1 }]
@@ -38,9 +30,14 @@ ATTACKS = {"none", "charnoise[rate=0.05]", "charnoise[rate=0.1]", "deepwordbug[p
            "deepwordbug[transfer from none]"}
 
 
-def _db(tmp_path, extra="", seeds=(1,), attacks=("none", "charnoise", "deepwordbug")):
-    path = tmp_path / "spec.toml"
-    path.write_text(SPEC.format(seeds=list(seeds), attacks=str(list(attacks)).replace("'", '"'), extra=extra))
+def _db(tmp_path, extra="", seeds=(1,), attacks=("none", "charnoise", "deepwordbug"), variants=""):
+    """conftest's small spec (none and demo-sentiment, English and German, with and without temperature
+    scaling) with these seeds, attacks, [attacks.*] tables and target variants, planned and filled."""
+    path = write_spec(tmp_path, seeds=seeds)
+    text = path.read_text().replace('attacks = ["none", "charnoise"]', f"attacks = {json.dumps(list(attacks))}")
+    if variants:
+        text = text.replace("[train.target]\n", f"[train.target]\nvariants = {variants}\n")
+    path.write_text(text + extra)
     return fill_planned(path)
 
 
@@ -103,11 +100,11 @@ def test_one_setting_keeps_the_attack_name(tmp_path):
     assert set(db.query("accuracy_by_language")["variant"]) == {"default"}
 
 
-VARIANTS = '[train.target]\nvariants = [{ label_smoothing = 0.0 }, { label_smoothing = 0.1 }]\n'
+VARIANTS = "[{ label_smoothing = 0.0 }, { label_smoothing = 0.1 }]"
 
 
 def test_label_smoothing_variants_are_rolled_up_apart(tmp_path):
-    db = _db(tmp_path, VARIANTS, seeds=(1, 2, 3), attacks=("none",))
+    db = _db(tmp_path, seeds=(1, 2, 3), attacks=("none",), variants=VARIANTS)
     got = by_key(db.query("metrics_over_seeds"), "intermediate", "variant", "split", "language", "calibration",
                  "metric")
     variants = {key[1] for key in got}
@@ -124,7 +121,7 @@ def test_label_smoothing_variants_are_rolled_up_apart(tmp_path):
 
 
 def test_variants_get_table_rows_and_figures_ask_for_one(tmp_path):
-    db = _db(tmp_path, VARIANTS, attacks=("none",))
+    db = _db(tmp_path, attacks=("none",), variants=VARIANTS)
     table = tables.build(db.store, "ece")
     assert table.rows == [f"{s} / label_smoothing={v}" for s in ("none", "demo-sentiment") for v in ("0.0", "0.1")]
     delta = tables.build(db.store, "ece", delta=True)
@@ -138,8 +135,8 @@ def test_variants_get_table_rows_and_figures_ask_for_one(tmp_path):
 
 
 def test_a_transfer_reference_is_of_the_runs_own_variant(tmp_path):
-    extra = VARIANTS + '[attacks.deepwordbug]\nprotocol = "transfer"\n'
-    db = _db(tmp_path, extra, attacks=("none", "deepwordbug"))
+    db = _db(tmp_path, '[attacks.deepwordbug]\nprotocol = "transfer"\n', attacks=("none", "deepwordbug"),
+             variants=VARIANTS)
     with db.store.connect(read_only=True) as con:
         pairs = con.execute("""SELECT r.variant, v.variant FROM attack_setting AS a
                                JOIN target_run AS r ON r.run_key = a.run_key
