@@ -9,8 +9,8 @@
 --   same temperature; on those pairs, ECE (as in ece_by_language: Guo et al. 2017, eq. 3, bins
 --   [b/B, (b+1)/B)), accuracy and mean confidence of the clean and of the perturbed inputs, and the
 --   perturbed minus clean differences. Restricting both to the same inputs keeps inputs an attack skips
---   from changing the clean side; inputs it left as they were still count on both sides, unless
---   $changed_only (n_changed says how many it changed).
+--   from changing the clean side; inputs it left as they were still count on both sides unless changed_only
+--   is set (n_changed says how many it changed).
 WITH pairs AS (  -- one row per attacked input with its clean counterpart, scored at the same temperature
     SELECT x.run_key, x.split, x.language, x.attack, x.calibration, x.temperature, x.temperature_at_bound,
            x.example_id, x.input_changed, c.confidence AS clean_confidence, c.correct::DOUBLE AS clean_correct,
