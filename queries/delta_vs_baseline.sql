@@ -7,8 +7,8 @@
 --   $n_boot INTEGER in [1, 10000] = 1000  bootstrap replicates (the cost grows in proportion: see Cost)
 --   $level DOUBLE in (0, 1) = 0.95  coverage of the percentile interval
 --   $seed INTEGER in [0, 2147483647] = 0  seed of the resampling (same seed, data and DuckDB version: the same interval, to rounding)
---   $adjust VARCHAR = holm  p-value adjustment over the rows of one comparison: holm or bh
--- Reads: calibrated_prediction, target_run, baseline_run; the macros bootstrap_key and bootstrap_weight.
+--   $adjust VARCHAR in {holm, bh} = holm  p-value adjustment over the rows of one comparison (see Definition)
+-- Reads: calibrated_prediction, target_run, baseline_run, run_calibration; the macros bootstrap_key and bootstrap_weight.
 -- Cost: one row per paired input, side and replicate, about 1.2 s per 10 million on 2 cores (50,000 inputs x 200
 --   replicates). Efron & Tibshirani 1993 ask for about 1,000 replicates for a percentile interval and 200 for a
 --   standard error.
@@ -115,11 +115,17 @@ sizes AS (  -- per run: paired inputs and its baseline
 ),
 family AS (  -- each row with its comparison (the family its p-value is adjusted in), ranked by p-value
     SELECT m.*, z.n, z.baseline_key, r.base_model, r.intermediate, r.target, r.variant, r.seed,
+           cx.temperature_at_bound OR cb.temperature_at_bound AS temperature_at_bound,
            count(m.p_value) OVER comparison AS family_size,
            row_number() OVER (comparison ORDER BY m.p_value) AS p_rank
     FROM summary AS m
     JOIN sizes AS z USING (run_key, split, language, attack, calibration)
     JOIN target_run AS r ON r.run_key = m.run_key
+    JOIN run_calibration AS cx  -- the fits the two runs' rows used, for their flags
+      ON cx.run_key = m.run_key AND cx.calibration = m.calibration AND (cx.language IS NULL OR cx.language = m.language)
+    JOIN run_calibration AS cb
+      ON cb.run_key = z.baseline_key AND cb.calibration = m.calibration
+     AND (cb.language IS NULL OR cb.language = m.language)
     WINDOW comparison AS (PARTITION BY r.base_model, r.intermediate, r.variant, m.split, m.calibration, m.metric)
 ),
 adjusted AS (  -- Holm: max over smaller p of min(1, (m - i + 1) p_(i)); BH: min over larger p of min(1, m p_(i) / i)
@@ -145,6 +151,7 @@ SELECT
     a.language,                         -- language of the inputs
     a.attack,                           -- attack setting ("none" = clean)
     a.calibration,                      -- "none" or a post-hoc method (each run with its own fit)
+    a.temperature_at_bound,             -- the run's or the baseline's T was fit at or next to its search limit
     a.metric,                           -- accuracy, confidence, overconfidence, ece, mce, brier or nll
     a.n,                                -- inputs both runs predicted
     a.value,                            -- the metric for the run with the intermediate setting

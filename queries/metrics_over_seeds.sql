@@ -5,7 +5,7 @@
 --   setting x calibration method x metric.
 -- Parameters:
 --   $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins for ECE and MCE
--- Reads: calibrated_prediction, target_run, baseline_run.
+-- Reads: calibrated_prediction, target_run, baseline_run, run_calibration.
 -- Definition: per run, each metric as in its own query (accuracy_by_language, confidence_by_language,
 --   overconfidence_by_language, ece_by_language, mce_by_language, brier_by_language, nll_by_language);
 --   then over the runs that differ only in seed (same run variant): the mean, the sample standard deviation
@@ -37,9 +37,11 @@ long AS (  -- one row per run and metric
 ),
 runs AS (  -- each run's metric with its setting, and the same metric of its no-intermediate baseline
     SELECT r.base_model, r.intermediate, r.target, r.variant, r.seed, l.split, l.language, l.attack, l.calibration,
-           l.metric, l.value, bl.value AS baseline
+           l.metric, l.value, bl.value AS baseline, c.temperature_at_bound AS at_bound
     FROM long AS l
     JOIN target_run AS r ON r.run_key = l.run_key
+    JOIN run_calibration AS c  -- the fit the run's rows used, for its flag
+      ON c.run_key = l.run_key AND c.calibration = l.calibration AND (c.language IS NULL OR c.language = l.language)
     LEFT JOIN baseline_run AS b ON b.run_key = l.run_key
     LEFT JOIN long AS bl
       ON bl.run_key = b.baseline_key AND bl.split = l.split AND bl.language = l.language AND bl.attack = l.attack
@@ -56,6 +58,7 @@ SELECT
     u.calibration,                      -- "none" or a post-hoc method
     u.metric,                           -- accuracy, confidence, overconfidence, ece, mce, brier or nll
     count(*) AS seeds,                  -- runs (seeds) rolled up
+    count(*) FILTER (WHERE u.at_bound) AS seeds_at_bound,  -- of them, runs whose T was fit at its search limit
     avg(u.value) AS mean,               -- mean over seeds
     stddev_samp(u.value) AS std,        -- sample standard deviation over seeds (NULL for one seed)
     min(u.value) AS min,                -- smallest value over seeds
