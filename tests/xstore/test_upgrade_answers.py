@@ -1,11 +1,12 @@
 """A database made by the previous release upgrades, and every named query gives the answers it gave then.
 
 tests/fixtures/schema3/small.duckdb.gz is a database at schema version 3, filled by xstore at commit
-b4697c7 (the release before migration 0004) from tests/conftest.py's small spec: two runs (none and
-demo-sentiment, seed 1), English and German, clean and charnoise, with and without temperature scaling.
-answers.json.gz holds what each of the 20 named queries answered on it then, with default parameters
-(n_boot = 100 for the two bootstrap queries), as {query: {params, columns, rows}}. The bootstrap intervals
-and p-values are left out of the comparison: migration 0004 changed how replicates draw their weights.
+cbc35e9 (issue 16, the release before migration 0004) from tests/conftest.py's small spec: two runs (none
+and demo-sentiment, seed 1), English and German, clean and charnoise, with and without temperature scaling.
+answers.json.gz holds what each of the 20 named queries of that commit answered on it, with default
+parameters (n_boot = 100 for the two bootstrap queries), as {query: {params, columns, rows}}. The bootstrap
+intervals and p-values are left out of the comparison: migration 0004 changed how replicates draw their
+weights.
 """
 
 from __future__ import annotations
