@@ -281,6 +281,8 @@ def _tables(rows: str) -> dict[str, str]:
 
 #: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
 TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
+#: The views of migration 0004, computed when read (no SQLModel class): every named query reads calibrated_prediction.
+VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.
