@@ -32,22 +32,27 @@ per_seed AS (  -- per setting and seed: the average over its targets
            CASE WHEN count(delta) = count(*) THEN avg(delta) END AS delta
     FROM per_target
     GROUP BY base_model, intermediate, variant, seed
+),
+missing AS (  -- XTREME's nine targets as the catalogue names them (Hu et al. 2020, Table 1), less those averaged
+    SELECT DISTINCT targets,
+           list_filter(['bucc2018', 'mlqa', 'panx', 'pawsx', 'tatoeba', 'tydiqa', 'udpos', 'xnli', 'xquad'],
+                       lambda x: NOT list_contains(targets, x)) AS targets_missing
+    FROM per_seed
 )
 SELECT
-    s.base_model,                                   -- phase-1 encoder
-    s.intermediate,                                 -- intermediate setting
-    s.variant,                                      -- run variant
-    s.targets,                                      -- the targets averaged
-    -- XTREME's nine targets as the catalogue names them (Hu et al. 2020, Table 1), less those averaged
-    list_filter(['bucc2018', 'mlqa', 'panx', 'pawsx', 'tatoeba', 'tydiqa', 'udpos', 'xnli', 'xquad'],
-                lambda x: NOT list_contains(s.targets, x)) AS targets_missing,  -- XTREME targets not averaged
-    count(*) AS seeds,                              -- seeds rolled up
-    avg(s.score) AS mean,                           -- mean over seeds of the average over targets, 0-100
-    stddev_samp(s.score) AS std,                    -- its sample standard deviation (NULL for one seed)
-    count(s.delta) AS paired_seeds,                 -- seeds whose baseline has every target and language
-    avg(s.delta) AS delta_mean,                     -- mean over those seeds of (average - baseline's average)
-    stddev_samp(s.delta) AS delta_std,              -- its sample standard deviation
-    list(s.seed ORDER BY s.seed) AS seed_list       -- the seeds rolled up
+    s.base_model,                           -- phase-1 encoder
+    s.intermediate,                         -- intermediate setting
+    s.variant,                              -- run variant
+    s.targets,                              -- the targets averaged
+    m.targets_missing,                      -- XTREME targets the average does not cover
+    count(*) AS seeds,                      -- seeds rolled up
+    avg(s.score) AS mean,                   -- mean over seeds of the average over targets, 0-100
+    stddev_samp(s.score) AS std,            -- its sample standard deviation (NULL for one seed)
+    count(s.delta) AS paired_seeds,         -- seeds whose baseline has every target and language
+    avg(s.delta) AS delta_mean,             -- mean over those seeds of (average - baseline's average)
+    stddev_samp(s.delta) AS delta_std,      -- its sample standard deviation
+    list(s.seed ORDER BY s.seed) AS seed_list  -- the seeds rolled up
 FROM per_seed AS s
-GROUP BY s.base_model, s.intermediate, s.variant, s.targets
+JOIN missing AS m USING (targets)
+GROUP BY s.base_model, s.intermediate, s.variant, s.targets, m.targets_missing
 ORDER BY s.base_model, s.variant, s.intermediate != 'none', s.intermediate, len(s.targets) DESC
