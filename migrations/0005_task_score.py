@@ -44,22 +44,37 @@ WITH head AS (  -- each task's head kind (a task keeps its head across versions)
 setting AS (  -- cells whose attack setting is more than the attack's name, labelled as calibrated_prediction does
     SELECT cell_key, attack FROM attack_setting WHERE attack <> attack_name
 ),
-classified AS (  -- accuracy per input: classification, multiple choice, and retrieval but BUCC (Tatoeba)
-    SELECT p.run_key, p.split, p.language, coalesce(s.attack, p.attack) AS attack, 'accuracy' AS metric,
-           count(*) AS n, 100 * avg((p.pred_label = p.label)::DOUBLE) AS score, NULL::DOUBLE AS exact_match,
+classified_cells AS (  -- per cell first (one key to group on), the inputs of tasks scored by accuracy:
+                      -- classification, multiple choice, and retrieval but BUCC (Tatoeba)
+    SELECT cell_key, any_value(run_key) AS run_key, any_value(split) AS split, any_value(language) AS language,
+           any_value(attack) AS attack, count(*) AS n, sum((pred_label = label)::INTEGER) AS correct
+    FROM prediction
+    WHERE task IN (SELECT task FROM head WHERE head IN ('classification', 'multiple_choice')
+                                            OR (head = 'retrieval' AND task <> 'bucc2018'))
+    GROUP BY cell_key
+),
+classified AS (  -- accuracy per run, split, language and attack setting
+    SELECT c.run_key, c.split, c.language, coalesce(s.attack, c.attack) AS attack, 'accuracy' AS metric,
+           sum(c.n) AS n, 100 * sum(c.correct) / sum(c.n) AS score, NULL::DOUBLE AS exact_match,
            NULL::DOUBLE AS precision, NULL::DOUBLE AS recall, NULL::DOUBLE AS threshold, NULL::VARCHAR AS tuned_on,
            NULL::VARCHAR AS normalization
-    FROM prediction AS p
-    JOIN head AS h ON h.task = p.task
-    LEFT JOIN setting AS s ON s.cell_key = p.cell_key
-    WHERE h.head IN ('classification', 'multiple_choice') OR (h.head = 'retrieval' AND p.task <> 'bucc2018')
-    GROUP BY p.run_key, p.split, p.language, coalesce(s.attack, p.attack)
+    FROM classified_cells AS c
+    LEFT JOIN setting AS s ON s.cell_key = c.cell_key
+    GROUP BY c.run_key, c.split, c.language, coalesce(s.attack, c.attack)
 ),
-tagged_sums AS (  -- per run, split and language: the sentence counts summed
-    SELECT t.run_key, t.split, t.language, coalesce(s.attack, t.attack) AS attack, count(*) AS n,
-           sum(t.words) AS words, sum(t.correct_words) AS correct_words, count(t.gold_entities) AS iob2,
-           sum(t.gold_entities) AS gold, sum(t.predicted_entities) AS predicted, sum(t.correct_entities) AS correct
-    FROM tag_sentence AS t
+tagged_cells AS (  -- per cell first: the sentence counts summed
+    SELECT cell_key, any_value(run_key) AS run_key, any_value(split) AS split, any_value(language) AS language,
+           any_value(attack) AS attack, count(*) AS n, sum(words) AS words, sum(correct_words) AS correct_words,
+           count(gold_entities) AS iob2, sum(gold_entities) AS gold, sum(predicted_entities) AS predicted,
+           sum(correct_entities) AS correct
+    FROM tag_sentence
+    GROUP BY cell_key
+),
+tagged_sums AS (  -- per run, split, language and attack setting
+    SELECT t.run_key, t.split, t.language, coalesce(s.attack, t.attack) AS attack, sum(t.n) AS n,
+           sum(t.words) AS words, sum(t.correct_words) AS correct_words, sum(t.iob2) AS iob2, sum(t.gold) AS gold,
+           sum(t.predicted) AS predicted, sum(t.correct) AS correct
+    FROM tagged_cells AS t
     LEFT JOIN setting AS s ON s.cell_key = t.cell_key
     GROUP BY t.run_key, t.split, t.language, coalesce(s.attack, t.attack)
 ),

@@ -9,18 +9,21 @@
 --   Phang et al. 2020 select on English dev): "english-dev" takes the intermediate setting ("none" included) with
 --   the highest mean over seeds of the target's clean English dev score; "oracle" the one with the highest mean
 --   over seeds of the clean $split score averaged over languages, an upper bound no zero-shot method can claim.
---   Ties go to the setting named first. A target with no English dev predictions has no "english-dev" row.
+--   Ties go to the setting first in alphabetical order. A target with no English dev predictions has no
+--   "english-dev" row.
 --   score_mean / score_std: the chosen setting's $split score (per seed averaged over languages, then mean and
 --   sample standard deviation over seeds); delta_mean: the mean over seeds of its difference from the baseline
 --   of the same seed on the same languages.
-WITH clean AS (
+WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
+    SELECT * FROM task_score WHERE attack = 'none'
+),
+clean AS (
     SELECT t.*, b.score AS baseline
-    FROM task_score AS t
+    FROM scores AS t
     LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN task_score AS b
+    LEFT JOIN scores AS b
       ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
      AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
-    WHERE t.attack = 'none'
 ),
 per_run AS (  -- per run: its $split score averaged over languages, and its English dev score
     SELECT base_model, target, variant, intermediate, seed,

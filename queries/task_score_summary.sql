@@ -10,11 +10,14 @@
 --   of (score - score of the run's baseline_run, the run with intermediate "none" of the same base model, target,
 --   seed and target-phase settings: Phang et al. 2020's comparison); NULL for a seed whose baseline lacks one of
 --   the languages. Runs evaluated in different sets of languages are never averaged together.
-WITH per_language AS (  -- each run's scores, and its baseline's on the same split, language and attack
+WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
+    SELECT * FROM task_score
+),
+per_language AS (  -- each run's scores, and its baseline's on the same split, language and attack
     SELECT t.*, b.score AS baseline
-    FROM task_score AS t
+    FROM scores AS t
     LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN task_score AS b
+    LEFT JOIN scores AS b
       ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
      AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
 ),

@@ -12,14 +12,16 @@
 --   with different sets of targets are never averaged together. targets_missing names XTREME's nine targets
 --   (XNLI, PAWS-X, UD POS, PAN-X, BUCC, Tatoeba, XQuAD, MLQA, TyDi QA GoldP) that the average does not cover; a
 --   target outside XTREME (a demo task) is averaged like the others and listed in targets.
-WITH per_language AS (  -- each run's clean scores, and its baseline's on the same language
+WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
+    SELECT * FROM task_score WHERE split = $split AND attack = 'none'
+),
+per_language AS (  -- each run's clean scores, and its baseline's on the same language
     SELECT t.*, b.score AS baseline
-    FROM task_score AS t
+    FROM scores AS t
     LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN task_score AS b
+    LEFT JOIN scores AS b
       ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
      AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
-    WHERE t.split = $split AND t.attack = 'none'
 ),
 per_target AS (  -- per run: its target's average over languages, and the difference from its baseline's
     SELECT base_model, intermediate, variant, seed, target, avg(score) AS score,

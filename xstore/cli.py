@@ -334,7 +334,9 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
                                                "attack_success_rate, ece_shift, confidence_on_successful_attacks, "
-                                               "changed_share."),
+                                               "changed_share. The paper's own results: task_score (one target, "
+                                               "its languages) or xtreme (targets and their average, with the best "
+                                               "setting per target on English dev and the oracle's)."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
