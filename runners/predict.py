@@ -3,9 +3,9 @@
 The task's head (runners/heads) encodes and scores the inputs: one row per input for classification,
 multiple choice, span extraction and retrieval, one per word for tagging, plus a span_answer row per
 question for span extraction (scored by the task's official script) and a tag_sentence row per tagged
-sentence (the counts of its token accuracy and entity F1). Inputs are sorted by length and padded per batch, and run under
-`torch.inference_mode`; each row keeps the whole float32 logit vector, so any calibration metric can be
-computed later in SQL. Perturbed inputs are sentence classification only.
+sentence (the counts its token accuracy and entity F1 sum). Inputs are sorted by length and padded per
+batch, and run under `torch.inference_mode`; each row keeps the whole float32 logit vector, so any
+calibration metric can be computed later in SQL. Perturbed inputs are sentence classification only.
 """
 
 from __future__ import annotations
