@@ -372,9 +372,10 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         languages = None if spec.grid.languages == "all" else spec.grid.languages
         settings = [intermediate_name(s) for s in spec.grid.intermediate]
     if table is not None:
+        from xstore import paper as papers
         from xstore import tables
 
-        paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
+        paper = papers.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
                              settings=settings, changed_only=changed_only)
         text = tables.render(paper, fmt, digits=digits, percent=percent)

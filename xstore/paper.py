@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from xstore import named
+from xstore import named, tables
 from xstore.errors import UserError
 from xstore.tables import AVERAGE, Cell, PaperTable, _assemble, _cell, _deltas, _only
 
@@ -14,6 +14,14 @@ from xstore.tables import AVERAGE, Cell, PaperTable, _assemble, _cell, _deltas, 
 XTREME_TARGETS = ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba")
 ZERO_SHOT, ORACLE = "best on English dev", "oracle: best on target test"
 _RULES = {"english-dev": ZERO_SHOT, "oracle": ORACLE}
+
+
+def build(store, table: str, **options) -> PaperTable:
+    """Any paper table: `xtreme` here, every other one by `xstore.tables.build` (same options)."""
+    if table != "xtreme":
+        return tables.build(store, table, **options)
+    keep = {k: options[k] for k in ("split", "base_model", "delta", "settings") if k in options}
+    return build_xtreme(store, **keep)
 
 
 def build_xtreme(store, *, split: str = "test", base_model: Optional[str] = None, delta: bool = False,

@@ -122,10 +122,8 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     settings, like several run variants, get rows of their own. `changed_only`: adversarial metrics over the
     inputs the attack changed only.
     """
-    if metric == "xtreme":
-        from xstore.paper import build_xtreme
-
-        return build_xtreme(store, split=split, base_model=base_model, delta=delta, settings=settings)
+    if metric == "xtreme":  # columns are targets, not languages: xstore.paper builds it
+        raise UserError("the xtreme table is built by xstore.paper.build")
     if metric not in METRICS:
         raise UserError(f"unknown table {metric!r}; choose one of {', '.join(METRICS)}")
     m = METRICS[metric]
