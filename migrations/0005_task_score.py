@@ -8,6 +8,9 @@
   XTREME metric, on XTREME's 0-100 scale; the named queries task_score_by_language, task_score_summary,
   xtreme_score and best_intermediate read it. It labels runs and attack settings with the keys
   calibrated_prediction uses (target_run, attack_setting), so two configurations are never pooled.
+- task_score_vs_baseline (view): each task_score row with the score of its run's baseline_run (the run with
+  intermediate "none" of the same base model, target, seed and target-phase settings; Phang et al. 2020) on the
+  same split, language, attack setting, metric and answer normalisation; NULL where the baseline has none.
 
 Definitions (Hu et al. 2020, "XTREME", ICML, section 3 and its scripts):
 - accuracy (XNLI, PAWS-X, any classification or multiple-choice target): share of arg-max = gold.
@@ -152,6 +155,16 @@ SELECT r.base_model, r.intermediate, r.target, r.variant, r.seed, u.split, u.lan
        u.score, u.exact_match, u.precision, u.recall, u.threshold, u.tuned_on, u.normalization, u.run_key
 FROM scored AS u
 JOIN target_run AS r ON r.run_key = u.run_key""",
+    """CREATE VIEW task_score_vs_baseline AS
+WITH scores AS MATERIALIZED (  -- task_score once: the view is computed once, not once per side of the join
+    SELECT * FROM task_score
+)
+SELECT t.*, b.score AS baseline
+FROM scores AS t
+LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
+LEFT JOIN scores AS b
+  ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
+ AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization""",
 ]
 
 

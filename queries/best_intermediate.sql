@@ -4,7 +4,8 @@
 -- Grain: one row per base model x target x run variant x selection rule (english-dev, oracle).
 -- Parameters:
 --   $split VARCHAR = test  the split the choice is reported on, and the oracle chooses on
--- Reads: the view task_score (see task_score_by_language for each metric's definition), baseline_run.
+-- Reads: the view task_score_vs_baseline (task_score's rows with their baseline_run's score; see
+--   task_score_by_language for each metric's definition).
 -- Definition: zero-shot cross-lingual transfer allows choices on English data only (Hu et al. 2020, section 4;
 --   Phang et al. 2020 select on English dev): "english-dev" takes the intermediate setting ("none" included) with
 --   the highest mean over seeds of the target's clean English dev score; "oracle" the one with the highest mean
@@ -14,16 +15,8 @@
 --   score_mean / score_std: the chosen setting's $split score (per seed averaged over languages, then mean and
 --   sample standard deviation over seeds); delta_mean: the mean over seeds of its difference from the baseline
 --   of the same seed on the same languages.
-WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
-    SELECT * FROM task_score WHERE attack = 'none'
-),
-clean AS (
-    SELECT t.*, b.score AS baseline
-    FROM scores AS t
-    LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN scores AS b
-      ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
-     AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
+WITH clean AS (
+    SELECT * FROM task_score_vs_baseline WHERE attack = 'none'
 ),
 per_run AS (  -- per run: its $split score averaged over languages, and its English dev score
     SELECT base_model, target, variant, intermediate, seed,

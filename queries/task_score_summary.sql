@@ -3,23 +3,16 @@
 -- Grain: one row per base model x intermediate setting x target x run variant x split x attack setting x set of
 --   languages.
 -- Parameters: none.
--- Reads: the view task_score (see task_score_by_language for each metric's definition), baseline_run.
+-- Reads: the view task_score_vs_baseline (task_score's rows with their baseline_run's score; see
+--   task_score_by_language for each metric's definition).
 -- Definition: per run, the target's metric averaged over the languages it was evaluated in (XTREME's per-task
 --   score, Hu et al. 2020: languages weigh equally); then over the runs that differ only in seed, the mean and
 --   the sample standard deviation (n - 1; NULL for one seed). delta: per seed, the mean over the same languages
 --   of (score - score of the run's baseline_run, the run with intermediate "none" of the same base model, target,
 --   seed and target-phase settings: Phang et al. 2020's comparison); NULL for a seed whose baseline lacks one of
 --   the languages. Runs evaluated in different sets of languages are never averaged together.
-WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
-    SELECT * FROM task_score
-),
-per_language AS (  -- each run's scores, and its baseline's on the same split, language and attack
-    SELECT t.*, b.score AS baseline
-    FROM scores AS t
-    LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN scores AS b
-      ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
-     AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
+WITH per_language AS (  -- each run's scores, and its baseline's on the same split, language and attack
+    SELECT * FROM task_score_vs_baseline
 ),
 per_run AS (  -- the average over the run's languages
     SELECT base_model, intermediate, target, variant, seed, split, attack, metric, normalization,

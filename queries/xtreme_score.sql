@@ -3,7 +3,8 @@
 -- Grain: one row per base model x intermediate setting x run variant x set of targets.
 -- Parameters:
 --   $split VARCHAR = test  the evaluated split averaged
--- Reads: the view task_score (see task_score_by_language for each metric's definition), baseline_run.
+-- Reads: the view task_score_vs_baseline (task_score's rows with their baseline_run's score; see
+--   task_score_by_language for each metric's definition).
 -- Definition: the XTREME leaderboard's average (Hu et al. 2020, section 3): each target's metric averaged over its
 --   languages first (F1 for the QA targets), then the average over targets, on clean inputs; per seed, then the
 --   mean and sample standard deviation over seeds. delta: per seed, the mean over the same targets of the
@@ -12,16 +13,8 @@
 --   with different sets of targets are never averaged together. targets_missing names XTREME's nine targets
 --   (XNLI, PAWS-X, UD POS, PAN-X, BUCC, Tatoeba, XQuAD, MLQA, TyDi QA GoldP) that the average does not cover; a
 --   target outside XTREME (a demo task) is averaged like the others and listed in targets.
-WITH scores AS MATERIALIZED (  -- task_score once: the view is read once, not once per side of the join
-    SELECT * FROM task_score WHERE split = $split AND attack = 'none'
-),
-per_language AS (  -- each run's clean scores, and its baseline's on the same language
-    SELECT t.*, b.score AS baseline
-    FROM scores AS t
-    LEFT JOIN baseline_run AS l ON l.run_key = t.run_key
-    LEFT JOIN scores AS b
-      ON b.run_key = l.baseline_key AND b.split = t.split AND b.language = t.language AND b.attack = t.attack
-     AND b.metric = t.metric AND b.normalization IS NOT DISTINCT FROM t.normalization
+WITH per_language AS (  -- each run's clean scores, and its baseline's on the same language
+    SELECT * FROM task_score_vs_baseline WHERE split = $split AND attack = 'none'
 ),
 per_target AS (  -- per run: its target's average over languages, and the difference from its baseline's
     SELECT base_model, intermediate, variant, seed, target, avg(score) AS score,

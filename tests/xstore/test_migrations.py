@@ -10,7 +10,8 @@ from xstore.errors import UserError
 from xstore.migrations import MIGRATIONS
 
 # Views of migrations 0004 and 0005: computed when read, so they hold no rows and have no SQLModel class.
-VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction", "task_score"}
+VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction", "task_score",
+         "task_score_vs_baseline"}
 
 
 def _catalog(path) -> dict:
