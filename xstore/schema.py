@@ -306,8 +306,10 @@ def _tables(rows: str) -> dict[str, str]:
 
 #: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
 TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
-#: The views of migration 0004, computed when read (no SQLModel class): every named query reads calibrated_prediction.
-VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction")
+#: The views of migrations 0004 and 0005, computed when read (no SQLModel class): the calibration queries read
+#: calibrated_prediction, the task-score queries task_score and task_score_vs_baseline.
+VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction",
+                          "task_score", "task_score_vs_baseline")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.
