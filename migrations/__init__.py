@@ -9,4 +9,5 @@ MIGRATIONS: tuple[str, ...] = (
     "0002_add_training_step",
     "0003_structured_tasks",
     "0004_calibrated_prediction",
+    "0005_task_score",
 )

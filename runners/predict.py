@@ -2,9 +2,10 @@
 
 The task's head (runners/heads) encodes and scores the inputs: one row per input for classification,
 multiple choice, span extraction and retrieval, one per word for tagging, plus a span_answer row per
-question for span extraction. Inputs are sorted by length and padded per batch, and run under
-`torch.inference_mode`; each row keeps the whole float32 logit vector, so any calibration metric can be
-computed later in SQL. Perturbed inputs are sentence classification only.
+question for span extraction (scored by the task's official script) and a tag_sentence row per tagged
+sentence (the counts its token accuracy and entity F1 sum). Inputs are sorted by length and padded per
+batch, and run under `torch.inference_mode`; each row keeps the whole float32 logit vector, so any
+calibration metric can be computed later in SQL. Perturbed inputs are sentence classification only.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def run(ctx) -> dict[str, pa.Table]:
         torch.cuda.empty_cache()
     tables = {"prediction": scored_table(cell, inputs, scored)}
     if "span_answer" in scored:
-        tables["span_answer"] = span_answer_table(cell, inputs, scored["span_answer"])
+        answers = head.official_scores(scored["span_answer"], task.name, p["language"])
+        tables["span_answer"] = span_answer_table(cell, inputs, answers)
+    if task.head == "tagging":
+        tables["tag_sentence"] = tag_sentence_table(cell, inputs, head.sentence_scores(examples, scored, task.labels))
     return tables
 
 
@@ -137,4 +141,24 @@ def span_answer_table(cell, inputs: pa.Table, answers: list[dict]) -> pa.Table:
         "candidates": pa.array([json.dumps(a["candidates"], ensure_ascii=False) for a in answers], pa.string()),
         "exact_match": pa.array([float(a["exact_match"]) for a in answers], pa.float64()),
         "f1": pa.array([float(a["f1"]) for a in answers], pa.float64()),
+        "normalization": pa.array([a["normalization"] for a in answers], pa.string()),
+    })
+
+
+def tag_sentence_table(cell, inputs: pa.Table, sentences: list[dict]) -> pa.Table:
+    """One tag_sentence row per tagged sentence: the counts its token accuracy and entity F1 sum."""
+    ids = inputs.column("example_id").to_pylist()
+    n, p = len(sentences), cell.params
+    counts = {name: pa.array([s[name] for s in sentences], pa.int32())
+              for name in ("words", "scored_words", "correct_words", "gold_entities", "predicted_entities",
+                           "correct_entities")}
+    return pa.table({
+        "cell_key": pa.array([cell.key] * n, pa.string()),
+        "example_id": pa.array([ids[s["example"]] for s in sentences], pa.string()),
+        "run_key": pa.array([cell.parents["run"]] * n, pa.string()),
+        "task": pa.array([p["task"]] * n, pa.string()),
+        "split": pa.array([p["split"]] * n, pa.string()),
+        "language": pa.array([p["language"]] * n, pa.string()),
+        "attack": pa.array([p["attack"]] * n, pa.string()),
+        **counts,
     })

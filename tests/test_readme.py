@@ -99,6 +99,15 @@ def test_tour_commands_run(demo_dir):
         "base_model,intermediate,target,variant,seed,split,language,attack,calibration")
     sql_out = next(out for line, out in outputs if "--sql" in line)
     assert "charnoise" in sql_out and "es" in sql_out
+    # the paper's tables: demo-nli scored by accuracy, the XTREME targets it lacks named, the oracle's row
+    scores = next(out for line, out in outputs if "task_score_by_language" in line)
+    assert scores.splitlines()[0].startswith("| base_model | intermediate | target | variant | seed | split |")
+    assert "| accuracy |" in scores
+    xtreme = next(out for line, out in outputs if "xtreme_score" in line)
+    assert "bucc2018" in xtreme.splitlines()[1] and "demo-nli" in xtreme.splitlines()[1]
+    table = next(out for line, out in outputs if "--table xtreme" in line)
+    assert table.splitlines()[0] == "| intermediate | demo-nli | average |"
+    assert "| oracle: best on target test |" in table and "not in the database: xnli, pawsx" in table
 
 
 def test_tour_python_runs(demo_dir):

@@ -46,11 +46,11 @@ class Database:
         return {q.name: q.summary for q in named.available().values()}
 
     def table(self, metric: str, **options):
-        """A metric rolled up over seeds (rows: intermediate settings; columns: languages and their average),
-        as an `xstore.tables.PaperTable`; options as for `export`."""
-        from xstore import tables
+        """A metric rolled up over seeds (rows: intermediate settings; columns: languages and their average;
+        for "xtreme", the targets and their average), as an `xstore.tables.PaperTable`; options as for `export`."""
+        from xstore import paper
 
-        return tables.build(self.store, metric, **options)
+        return paper.build(self.store, metric, **options)
 
     def export(self, metric: str, fmt: str = "latex", digits: int = 3, percent: bool = False, **options) -> str:
         """The paper table of `metric` as LaTeX (booktabs), Markdown or CSV text.

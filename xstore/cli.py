@@ -334,7 +334,9 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
                                                "attack_success_rate, ece_shift, confidence_on_successful_attacks, "
-                                               "changed_share."),
+                                               "changed_share. The paper's own results: task_score (one target, "
+                                               "its languages) or xtreme (targets and their average, with the best "
+                                               "setting per target on English dev and the oracle's)."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
@@ -370,9 +372,10 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         languages = None if spec.grid.languages == "all" else spec.grid.languages
         settings = [intermediate_name(s) for s in spec.grid.intermediate]
     if table is not None:
+        from xstore import paper as papers
         from xstore import tables
 
-        paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
+        paper = papers.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
                              settings=settings, changed_only=changed_only)
         text = tables.render(paper, fmt, digits=digits, percent=percent)

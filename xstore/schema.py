@@ -251,6 +251,31 @@ class SpanAnswer(SQLModel, table=True):
     candidates: list = Field(sa_column=Column(JSON, nullable=False))  # n-best texts, in prediction.logits order
     exact_match: float = Field(sa_type=Double)  # SQuAD v1.1 exact match, 0 or 1
     f1: float = Field(sa_type=Double)  # SQuAD v1.1 token F1, max over gold answers
+    # Whose answer normalisation scored exact_match and f1: "squad-v1.1" (SQuAD, XQuAD, TyDi QA GoldP, as
+    # XTREME scores them) or "mlqa-v1" (MLQA's official script: per-language articles and segmentation).
+    normalization: str
+
+
+class TagSentence(SQLModel, table=True):
+    """One tagged sentence: the counts its task score sums (token accuracy; IOB2 entity micro F1)."""
+
+    __tablename__ = "tag_sentence"
+    __table_args__ = _cell_rows("cell_key")
+    cell_key: str = Field(primary_key=True)
+    example_id: str = Field(primary_key=True)
+    run_key: str
+    task: str
+    split: str
+    language: str
+    attack: str  # "none": tagging inputs are never perturbed
+    words: int  # gold words of the sentence
+    scored_words: int  # words the model saw (the rest were cut off by max_length; they count as wrong)
+    correct_words: int  # words whose predicted tag is the gold one
+    # IOB2 entities as seqeval's get_entities finds them (Ramshaw & Marcus 1995 chunks; unscored words read "O");
+    # NULL for a tag set that is not IOB2 (UD POS).
+    gold_entities: Optional[int] = None
+    predicted_entities: Optional[int] = None
+    correct_entities: Optional[int] = None  # predicted entities with the gold one's type, start and end
 
 
 class CalibrationFit(SQLModel, table=True):
@@ -281,8 +306,10 @@ def _tables(rows: str) -> dict[str, str]:
 
 #: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
 TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
-#: The views of migration 0004, computed when read (no SQLModel class): every named query reads calibrated_prediction.
-VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction")
+#: The views of migrations 0004 and 0005, computed when read (no SQLModel class): the calibration queries read
+#: calibrated_prediction, the task-score queries task_score and task_score_vs_baseline.
+VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction",
+                          "task_score", "task_score_vs_baseline")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.

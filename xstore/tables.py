@@ -49,6 +49,10 @@ METRICS: dict[str, Metric] = {
                                                "confidence in wrong answers after a successful attack"),
     "changed_share": Metric("attack_success_rate", "changed_share", "none",
                             "share of attacked inputs whose text the attack changed"),
+    # The paper's own results (Phang et al. 2020, Table 1 and the appendix): each target by its XTREME metric, 0-100.
+    "task_score": Metric("task_score_by_language", "score", "higher", "XTREME task score (0-100)"),
+    "xtreme": Metric("task_score_by_language", "score", "higher",
+                     "XTREME score, each target averaged over its languages, then over targets (0-100)"),
 }
 ADVERSARIAL = {"attack_success_rate", "ece_shift", "confidence_on_successful_attacks", "changed_share"}
 # Named queries that can keep only the inputs an attack changed ($changed_only).
@@ -74,6 +78,9 @@ class PaperTable:
     where: dict = field(default_factory=dict)  # base model, target, split, attack, calibration
     delta: bool = False
     row_header: str = "intermediate"  # what a row is: "intermediate", with " / variant" and " / attack" as needed
+    unranked: set = field(default_factory=set)  # rows left out of the best-cell marking (selection rules)
+    note: str = ""  # a sentence added to the caption
+    percent_scale: float = 100.0  # what --percent multiplies by: 1 for scores already on a 0-100 scale
 
     def best(self, digits: Optional[int] = None, scale: float = 1.0) -> set[tuple[str, str]]:
         """The best cell(s) of each column by the metric's direction, comparing means as shown with `digits`
@@ -84,7 +91,8 @@ class PaperTable:
         score = {"lower": lambda x: x, "higher": lambda x: -x, "zero": abs}[better]
         out = set()
         for column in self.columns:
-            shown = {row: self.cells[(row, column)].mean * scale for row in self.rows if (row, column) in self.cells}
+            shown = {row: self.cells[(row, column)].mean * scale for row in self.rows
+                     if (row, column) in self.cells and row not in self.unranked}
             if digits is not None:
                 shown = {row: round(v, digits) for row, v in shown.items()}
             scored = {row: score(v) for row, v in shown.items()}
@@ -100,7 +108,7 @@ class PaperTable:
         w = self.where
         changed = ", only inputs the attack changed" if w.get("changed_only") else ""
         return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}{changed}, "
-                f"calibration {w['calibration']}; mean ± std over seeds")
+                f"calibration {w['calibration']}; mean ± std over seeds" + (f". {self.note}" if self.note else ""))
 
 
 def build(store, metric: str, *, split: str = "test", attack: Optional[str] = None, calibration: str = "none",
@@ -114,6 +122,8 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     settings, like several run variants, get rows of their own. `changed_only`: adversarial metrics over the
     inputs the attack changed only.
     """
+    if metric == "xtreme":  # columns are targets, not languages: xstore.paper builds it
+        raise UserError("the xtreme table is built by xstore.paper.build")
     if metric not in METRICS:
         raise UserError(f"unknown table {metric!r}; choose one of {', '.join(METRICS)}")
     m = METRICS[metric]
@@ -142,7 +152,10 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     values = _per_run(rows, m.column)
     if delta:
         values = _deltas(values)
-    return _assemble(metric, values, where, delta, languages, settings)
+    table = _assemble(metric, values, where, delta, languages, settings)
+    if metric == "task_score":
+        table.percent_scale = 1.0  # XTREME's scores are on a 0-100 scale already
+    return table
 
 
 def _attack_rows(rows: list[dict], metric: str, attack: Optional[str]) -> tuple[list[dict], str]:
@@ -256,11 +269,11 @@ def _latex_escape(text: str) -> str:
 
 def to_latex(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
     """A booktabs tabular with a comment line saying what it holds; the best cell per column in bold."""
-    scale = 100.0 if percent else 1.0
+    scale = table.percent_scale if percent else 1.0
     header = [_latex_escape(table.row_header.capitalize())] + [("Avg." if c == AVERAGE else _latex_escape(c))
                                                                 for c in table.columns]
     best = table.best(digits, scale)
-    lines = [f"% {table.caption}" + (" (x100)" if percent else ""),
+    lines = [f"% {table.caption}" + (" (x100)" if percent and scale != 1.0 else ""),
              f"\\begin{{tabular}}{{l{'c' * len(table.columns)}}}", "\\toprule",
              " & ".join(header) + " \\\\", "\\midrule"]
     for row in table.rows:
@@ -275,7 +288,7 @@ def to_latex(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
 
 def to_markdown(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
     """A Markdown table with the best cell per column in bold, and the caption in italics below."""
-    scale = 100.0 if percent else 1.0
+    scale = table.percent_scale if percent else 1.0
     best = table.best(digits, scale)
     lines = [f"| {table.row_header} | " + " | ".join("average" if c == AVERAGE else c for c in table.columns) + " |",
              "|---|" + "|".join("---:" for _ in table.columns) + "|"]
@@ -285,7 +298,7 @@ def to_markdown(table: PaperTable, digits: int = 3, percent: bool = False) -> st
             text = _cell_text(table.cells.get((row, column)), digits, scale, " ± ")
             cells.append(f"**{text}**" if (row, column) in best else text)
         lines.append("| " + " | ".join([row.replace("|", "\\|")] + cells) + " |")
-    lines += ["", f"*{table.caption}" + (" (x100)" if percent else "") + "*"]
+    lines += ["", f"*{table.caption}" + (" (x100)" if percent and scale != 1.0 else "") + "*"]
     return "\n".join(lines) + "\n"
 
 

@@ -9,8 +9,9 @@ from xstore.db import Store, latest_version
 from xstore.errors import UserError
 from xstore.migrations import MIGRATIONS
 
-# Views of migration 0004: computed when read, so they hold no rows and have no SQLModel class.
-VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction"}
+# Views of migrations 0004 and 0005: computed when read, so they hold no rows and have no SQLModel class.
+VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction", "task_score",
+         "task_score_vs_baseline"}
 
 
 def _catalog(path) -> dict:
