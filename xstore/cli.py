@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xstore.errors import Interrupted, UserError
@@ -444,7 +445,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except UserError as error:
-        err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        # escaped: messages name spec sections ("[mlm]", "[data]"), which rich would read as markup and drop
+        err.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
