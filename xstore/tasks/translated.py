@@ -41,8 +41,13 @@ def _read_mnli(entry: TaskEntry, language: str, folder: Optional[Path]) -> Loade
     if folder is None:
         # facebook/xnli's train split in each language is XNLI-MT 1.0's translation of MNLI's training set
         # (Conneau et al. 2018, section 4.2), which is what XTREME's translate-train uses for XNLI.
-        return classification._loaded([classification._hub_pairs(entry, "facebook/xnli", language, "train", "premise",
-                                                                  "hypothesis", classification._NLI)])
+        try:
+            part = classification._hub_pairs(entry, "facebook/xnli", language, "train", "premise", "hypothesis",
+                                             classification._NLI)
+        except UserError as err:  # the hub's message advises [data]; translations have a section of their own
+            raise UserError(str(err).replace(f'[data] "{entry.name}" = "path/to/folder"',
+                                             '[translated.mnli] folder = "path/to/folder"')) from None
+        return classification._loaded([part])
     # XTREME's XnliProcessor.get_translate_train_examples (google-research/xtreme third_party/processors/xnli.py)
     # reads XNLI-Translated/en-{lang}-translated.tsv: premise, hypothesis, label per line, tab-separated, no
     # quoting; XNLI-MT 1.0 ships the same translations as multinli/multinli.train.{lang}.tsv with a header line.
