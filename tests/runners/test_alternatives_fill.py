@@ -150,3 +150,48 @@ def test_adding_the_alternatives_leaves_the_plain_runs_alone(filled, tmp_path):
     cells = declare(spec)
     with Store(spec.database_path).connect(read_only=True) as con:
         assert cells and not plan(con, cells).missing
+
+
+def _subprocess_fill(folder: Path, kill_at=None):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "XSTORE_KILL_AT"}
+    if kill_at:
+        env["XSTORE_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, "-m", "xstore", "fill", str(folder / "alt.toml")], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _phase2(folder: Path):
+    con = duckdb.connect(str(folder / "alt.duckdb"), read_only=True)
+    return (con.execute("SELECT key, checkpoint_sha256 FROM training_run WHERE phase = 'intermediate'").fetchall(),
+            con.execute("SELECT step, loss FROM training_step s JOIN training_run r ON r.key = s.run_key "
+                        "WHERE r.phase = 'intermediate' ORDER BY step").fetchall())
+
+
+def test_a_killed_mlm_training_resumes_to_the_same_model(tmp_path):
+    # the MLM masks come from torch's generator, which the resumable state saves: a training killed after
+    # step 3 and resumed from its state of step 2 ends with the uninterrupted run's weights and losses
+    results = []
+    for name, every in (("whole", 0), ("killed", 2)):
+        folder = tmp_path / name
+        folder.mkdir()
+        write(folder, intermediate=["mnli+mlm"], steps=4)
+        path = folder / "alt.toml"
+        path.write_text(path.read_text().replace("max_steps = 4\n", f"max_steps = 4\nlog_every = 1\ncheckpoint_every = {every}\n", 1))
+        if every:  # killed in a process of its own, resumed in another
+            assert _subprocess_fill(folder, "train_step:3").returncode == -9
+            done = _subprocess_fill(folder)
+            assert done.returncode == 0, done.stderr[-2000:]
+            assert "resumed from step 2 of 4" in done.stderr
+        else:
+            from xstore.db import Store
+            from xstore.fill import fill
+            from xstore.spec import load_spec
+
+            spec = load_spec(path)
+            assert fill(spec, Store(spec.database_path)).exit_code == 0
+        results.append(_phase2(folder))
+    assert results[0] == results[1] and len(results[0][1]) == 4
