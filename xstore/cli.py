@@ -222,6 +222,7 @@ def tasks(
 ):
     """List the task catalogue: name, role, head kind, languages, source and version."""
     from xstore.catalog import TASKS, get_task
+    from xstore.tasks.translated import TRANSLATIONS
 
     if name is not None:
         t = get_task(name)
@@ -232,6 +233,11 @@ def tasks(
                              ("splits", splits), ("max length", str(t.max_length)), ("source", t.source),
                              ("hub", t.hub or "none: local files only"), ("local layout", t.layout or "-")]:
             table.add_row(field, value)
+        if t.name in TRANSLATIONS:  # the "TASK@translated" intermediate setting (xstore/alternatives.py)
+            tr = TRANSLATIONS[t.name]
+            for field, value in [(f"{t.name}@translated", "en and " + " ".join(tr.languages)),
+                                 ("  hub", tr.hub or "none: a local folder only"), ("  local layout", tr.layout)]:
+                table.add_row(field, escape(value))
         out.print(table)
         return
     if role is not None and role not in ("intermediate", "target"):

@@ -112,3 +112,11 @@ def test_bad_alternatives_end_in_one_clear_message(tmp_path, capsys, intermediat
     assert code == 2
     assert says in err and "Traceback" not in err + out, err
     assert not (tmp_path / "alt.duckdb").exists()
+
+
+def test_xstore_tasks_names_the_translations(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, _ = run_cli(["tasks", "mnli"], capsys)
+    assert code == 0 and "mnli@translated" in out and "en-{lang}-translated.tsv" in out and "facebook/xnli" in out
+    code, out, _ = run_cli(["tasks", "qqp"], capsys)
+    assert code == 0 and "@translated" not in out
