@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import real_data
 from xstore.errors import UserError
 from xstore.tasks.mlm import mlm_entry
 from xstore.tasks.translated import TRANSLATIONS, translated_entry
@@ -76,17 +77,10 @@ def test_mlm_hub_corpus_offline_is_one_message(monkeypatch, tmp_path):
         entry.read("train", "de", None)
 
 
-def _real_xnli() -> Path:
-    root = os.environ.get("XSTORE_TEST_DATA")
-    if not root or not (Path(root) / "xnli").is_dir():
-        pytest.skip("real task data: set XSTORE_TEST_DATA to a folder holding xnli/")
-    return Path(root) / "xnli"
-
-
 def test_real_xnli_files_read_in_the_translate_train_layout(tmp_path):
     # XNLI's dev files have translate-train's shape (premise, hypothesis, label; no header): linked under the
     # translate-train names, every one of MNLI's 14 translation languages and scripts reads whole
-    xnli = _real_xnli()
+    xnli = real_data("xnli")
     for language in TRANSLATIONS["mnli"].languages:
         os.symlink(xnli / f"dev-{language}.tsv.gz", tmp_path / f"en-{language}-translated.tsv.gz")
     entry = translated_entry("mnli@translated")
