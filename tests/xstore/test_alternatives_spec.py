@@ -87,6 +87,13 @@ def test_the_plan_counts_the_alternatives_loads(tmp_path):
         c.key for c in cells if c.kind == "load" and c.params == {**c.params, "task": "mnli", "split": "train"})
     assert "dev:mnli@translated" in train.parents  # model selection on MNLI's English dev set
 
+    # an alternative inside a multitask setting: each part keeps its own data, the tasks' dev sets select
+    mixed = next(c for c in declare(load_spec(_write(tmp_path, [["mnli@translated", "qqp+mlm"]])))
+                 if c.kind == "train_intermediate")
+    assert mixed.params["tasks"] == ["mnli@translated", "qqp", "mlm"] and mixed.params["intermediate"] == "mnli@translated+qqp+mlm"
+    assert sorted(r for r in mixed.parents if r.startswith("dev:")) == ["dev:mnli@translated", "dev:qqp"]
+    assert sum(r.startswith("train:mlm:") for r in mixed.parents) == 5 and "train:qqp" in mixed.parents
+
 
 @pytest.mark.parametrize("intermediate, sections, says", [
     (["mnli+foo"], MLM, "unknown task 'foo'"),
