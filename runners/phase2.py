@@ -27,6 +27,13 @@ def entry(ctx, name: str):
     return dataclasses.replace(task, labels=task.label_set(ctx.spec.data_dir(name)))
 
 
+def defaults_task(tasks: dict):
+    """The task whose catalogue defaults fill unset settings: the only one (MLM aside, so "squad+mlm" trains with
+    SQuAD's settings as "squad" does), or None for several tasks (the phase fallbacks)."""
+    own = [task for name, task in tasks.items() if name != MLM]
+    return own[0] if len(own) == 1 else None
+
+
 def head(ctx, name: str, task):
     """The head of one part: the task's head module, or the masked-LM head at the cell's masking rate."""
     if name == MLM:

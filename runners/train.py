@@ -50,7 +50,7 @@ def run(ctx) -> dict[str, pa.Table]:
     # A task whose labels come from its data (CCG's supertags, tags.txt) gets them here, to size its head.
     tasks = {name: phase2.entry(ctx, name) for name in names}
     # Unset settings come from the task's catalogue entry (one task) or the phase fallbacks (several).
-    hp = TrainSettings(**p["hparams"]).for_task(tasks[names[0]] if len(names) == 1 else None)
+    hp = TrainSettings(**p["hparams"]).for_task(phase2.defaults_task(tasks))
     heads = {name: phase2.head(ctx, name, task) for name, task in tasks.items()}
     # Not part of the cell key (resuming changes no result), so it is read from the spec itself.
     every = getattr(ctx.spec.train, p["phase"]).checkpoint_every or 0

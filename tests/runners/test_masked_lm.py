@@ -59,3 +59,15 @@ def test_alternate_mixing_and_the_plain_draws():
     plain = picker(["mnli", "qqp"], mix, np.random.default_rng(7), None, 1)
     expected = np.random.default_rng(7)
     assert [plain(s, 0) for s in range(1, 50)] == [["mnli", "qqp"][int(expected.choice(2, p=mix))] for _ in range(49)]
+
+
+def test_a_task_with_mlm_trains_with_the_tasks_own_settings():
+    from xstore.runners.phase2 import defaults_task
+    from xstore.spec import TrainSettings
+    from xstore.tasks import get_task
+
+    squad, mnli = get_task("squad"), get_task("mnli")
+    assert defaults_task({"squad": squad, "mlm": object()}) is squad and defaults_task({"squad": squad}) is squad
+    assert defaults_task({"squad": squad, "mnli": mnli}) is None  # several tasks: the phase fallbacks
+    # SQuAD's own accumulation (4, jiant's QA setting) holds for "squad+mlm" as for "squad"
+    assert TrainSettings().for_task(defaults_task({"squad": squad, "mlm": object()})).grad_accum_steps == 4
