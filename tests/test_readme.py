@@ -121,3 +121,16 @@ def test_readonly_claim(demo_dir):
     done = subprocess.run([XSTORE, "query", "--sql", "DROP TABLE prediction", "--db", "demo.duckdb"],
                           cwd=demo_dir, capture_output=True, text=True)
     assert done.returncode == 2 and "read-only" in done.stderr
+
+
+def test_example_plans_run(tmp_path):
+    """Each `$ xstore plan examples/...` of the README, on a copy of the example (plan makes its database)."""
+    lines = [line.removeprefix("$ ") for lang, body in BLOCKS if lang == "console" for line in body.splitlines()
+             if line.startswith("$ xstore plan examples/")]
+    assert "xstore plan examples/phang2020-alternatives.toml" in lines
+    for line in lines:
+        name = line.split("/")[-1]
+        (tmp_path / name).write_text((ROOT / "examples" / name).read_text())
+        done = subprocess.run([XSTORE, "plan", name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stderr[-2000:])
+        assert "train_intermediate" in done.stdout and "missing" in done.stdout

@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xstore.errors import Interrupted, UserError
@@ -221,6 +222,7 @@ def tasks(
 ):
     """List the task catalogue: name, role, head kind, languages, source and version."""
     from xstore.catalog import TASKS, get_task
+    from xstore.tasks.translated import TRANSLATIONS
 
     if name is not None:
         t = get_task(name)
@@ -231,6 +233,11 @@ def tasks(
                              ("splits", splits), ("max length", str(t.max_length)), ("source", t.source),
                              ("hub", t.hub or "none: local files only"), ("local layout", t.layout or "-")]:
             table.add_row(field, value)
+        if t.name in TRANSLATIONS:  # the "TASK@translated" intermediate setting (xstore/alternatives.py)
+            tr = TRANSLATIONS[t.name]
+            for field, value in [(f"{t.name}@translated", "en and " + " ".join(tr.languages)),
+                                 ("  hub", tr.hub or "none: a local folder only"), ("  local layout", tr.layout)]:
+                table.add_row(field, escape(value))
         out.print(table)
         return
     if role is not None and role not in ("intermediate", "target"):
@@ -447,7 +454,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except UserError as error:
-        err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        # escaped: messages name spec sections ("[mlm]", "[data]"), which rich would read as markup and drop
+        err.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)

@@ -14,10 +14,12 @@ from typing import Iterable
 
 import pyarrow as pa
 
+from xstore import alternatives
 from xstore.catalog import get_attack, get_task
 from xstore.cells import KIND_BY_NAME, KIND_ORDER, KINDS
 from xstore.keys import KeyPrefix, KeyTemplate, Slot, content_key
 from xstore.spec import Spec, intermediate_name
+from xstore.tasks.translated import base_task
 
 
 class CellSpec:
@@ -164,15 +166,14 @@ def _declare_train_intermediate(spec, out, load, base, setting, seed) -> str | N
     name = intermediate_name(setting)
     template = out.templates.get(("train_intermediate", base, name))
     if template is None:  # what every seed's cell shares, encoded once
-        tasks = [setting] if isinstance(setting, str) else list(setting)
-        parents = {}
-        for task in tasks:
-            parents[f"train:{task}"] = load(task, "train", "en")
-            if "en" in get_task(task).splits.get("dev", ()):
-                parents[f"dev:{task}"] = load(task, "dev", "en")
+        tasks = alternatives.components(setting)
+        # the alternatives' extra params ("mlm", "translated") only where they are used, so plain keys hold
+        roles, extra = alternatives.training_inputs(spec, tasks)
+        parents = {role: out.add(_cell("load", load_params, {})).key for role, load_params in roles.items()}
         params = {
             "phase": "intermediate", "base_model": base, "intermediate": name, "task": name, "tasks": tasks,
-            "hparams": out.hparams["intermediate"], "task_versions": {task: get_task(task).version for task in tasks},
+            "hparams": out.hparams["intermediate"], **extra,
+            "task_versions": {base_task(task): get_task(base_task(task)).version for task in tasks if task != alternatives.MLM},
         }
         template = out.template(("train_intermediate", base, name), "train_intermediate", params, parents)
     return out.add_from(template, {"seed": seed}, {})

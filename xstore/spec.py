@@ -11,10 +11,11 @@ from collections import Counter
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer
 
+from xstore.alternatives import MlmSettings, TranslatedSettings, check_intermediate
 from xstore.catalog import ATTACKS, TASKS, get_attack, get_task
 from xstore.errors import UserError
 
@@ -174,6 +175,10 @@ class Spec(_Strict):
     attacks: dict[str, dict[str, Union[Scalar, list[dict[str, Scalar]]]]] = {}
     # Local data directories per task, overriding the catalogue's default source.
     data: dict[str, str] = {}
+    # Phang et al. 2020's alternatives (xstore/alternatives.py): the text of "TASK+mlm" settings, and where the
+    # translations of "TASK@translated" settings are and which languages they train on.
+    mlm: Optional[MlmSettings] = None
+    translated: dict[str, TranslatedSettings] = {}
 
     # Set by load_spec, not by the file.
     path: Optional[Path] = Field(None, exclude=True)
@@ -277,13 +282,18 @@ def _describe(err: ValidationError, raw: dict) -> str:
 
 def _allowed_keys(loc: tuple) -> list[str]:
     model: type[BaseModel] = Spec
-    for part in loc:
-        field = model.model_fields.get(str(part))
+    parts = list(loc)
+    while parts:
+        field = model.model_fields.get(str(parts.pop(0)))
         annotation = field.annotation if field else None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
+        if get_origin(annotation) is dict and parts:  # [translated.TASK]: the next part is the table's name
+            annotation = get_args(annotation)[1]
+            parts.pop(0)
+        # Optional[Model] holds the model among its arguments
+        found = [a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not found:
             return []
+        model = found[0]
     return [name for name in model.model_fields if name != "path"]
 
 
@@ -315,17 +325,7 @@ def _check_names(spec: Spec, path: Path) -> None:
     """Catalogue checks that pydantic cannot do: tasks, attacks, languages, models, methods."""
     grid = spec.grid
     known_tasks = sorted(TASKS)
-    for setting in grid.intermediate:
-        names = [setting] if isinstance(setting, str) else setting
-        if not isinstance(setting, str) and len(setting) < 2:
-            _fail(path, "grid.intermediate", f"a multitask setting lists two or more tasks, got {setting!r}")
-        for name in names:
-            if name == "none" and isinstance(setting, str):
-                continue
-            if name not in TASKS:
-                _fail(path, "grid.intermediate", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
-            if "en" not in get_task(name).splits.get("train", ()):
-                _fail(path, "grid.intermediate", f"task {name!r} has no English training split")
+    check_intermediate(spec, path)
     for name in grid.targets:
         if name not in TASKS:
             _fail(path, "grid.targets", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
