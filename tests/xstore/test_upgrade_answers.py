@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from xstore import named
+from migrations import MIGRATIONS
 from xstore.db import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "schema3"
@@ -38,7 +39,7 @@ def upgraded(tmp_path_factory) -> Store:
     store = Store(path)
     with store.connect(read_only=True) as con:
         assert store.schema_version(con) == 3
-    assert store.upgrade() == ["0004_calibrated_prediction"]
+    assert store.upgrade() == list(MIGRATIONS[3:])  # 0004 (the view) and every later one
     return store
 
 
@@ -54,7 +55,8 @@ ANSWERS = json.loads(gzip.decompress((FIXTURE / "answers.json.gz").read_bytes())
 
 
 def test_every_query_was_recorded():
-    assert set(ANSWERS) == set(named.available())
+    """Every query of that release is still there (queries added since have no old answer to keep)."""
+    assert set(ANSWERS) <= set(named.available())
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))
