@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, result  # noqa: E402
+from common import insert_target_runs, print_table, result  # noqa: E402
 
 N_BINS = 10
 RUNS, LANGUAGES, ATTACKS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", "zh", "sw"), ("none", "charnoise")
@@ -135,13 +135,7 @@ def load(db: Path, data: dict) -> float:
     table = arrow_table(data)
     with store.connect() as con:
         # 50 target runs: 5 intermediate settings x 10 seeds.
-        con.execute("""INSERT INTO training_run BY NAME
-                       SELECT printf('run%03d', i) AS key, 'target' AS phase, 'xlm-roberta-base' AS base_model,
-                              CASE i % 5 WHEN 0 THEN 'none' ELSE 'task' || (i % 5) END AS intermediate,
-                              'xnli' AS task, i // 5 AS seed, '{}' AS hparams, 1 AS code_version,
-                              '{}' AS task_versions, 'done' AS status, '' AS checkpoint_path,
-                              '' AS checkpoint_sha256, 0 AS wall_seconds, 0 AS steps, 0 AS train_examples
-                       FROM range(50) t(i)""")
+        insert_target_runs(con, "xnli")
         t0 = time.perf_counter()
         con.register("rows", table)
         con.execute("INSERT INTO prediction BY NAME SELECT * FROM rows")  # unit takes its default, 0

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, result  # noqa: E402
+from common import insert_target_runs, print_table, result  # noqa: E402
 from metrics import measure_one  # noqa: E402
 
 RUNS, LANGUAGES, WORDS, TAGS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", "zh", "sw"), 20, 7
@@ -91,13 +91,7 @@ def load(db: Path, n_rows: int, seed: int = 0) -> None:
     store = Store(db)
     store.upgrade()
     with store.connect() as con:
-        con.execute("""INSERT INTO training_run BY NAME
-                       SELECT printf('run%03d', i) AS key, 'target' AS phase, 'xlm-roberta-base' AS base_model,
-                              CASE i % 5 WHEN 0 THEN 'none' ELSE 'task' || (i % 5) END AS intermediate,
-                              'panx' AS task, i // 5 AS seed, '{}' AS hparams, 1 AS code_version,
-                              '{}' AS task_versions, 'done' AS status, '' AS checkpoint_path,
-                              '' AS checkpoint_sha256, 0 AS wall_seconds, 0 AS steps, 0 AS train_examples
-                       FROM range(50) t(i)""")
+        insert_target_runs(con, "panx")
         con.execute("""INSERT INTO task VALUES ('panx', 1, 'target', 'tagging', '["O", "B-PER", "I-PER", "B-ORG",
                        "I-ORG", "B-LOC", "I-LOC"]', '["tokens"]', '["en"]')""")
         for name, table in (("prediction", predictions), ("tag_sentence", sentences_table)):
