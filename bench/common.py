@@ -172,3 +172,15 @@ def device_name() -> str:
     except OSError:
         pass
     return f"CPU {model}, {torch.get_num_threads()} threads"
+
+
+def insert_target_runs(con, task: str, runs: int = 50) -> None:
+    """`runs` finished target runs of `task` in a migrated database: 5 intermediate settings ('none' and
+    task1..task4) x runs // 5 seeds, keyed run000, run001, ... (the shape the query benchmarks roll up)."""
+    con.execute(f"""INSERT INTO training_run BY NAME
+                    SELECT printf('run%03d', i) AS key, 'target' AS phase, 'xlm-roberta-base' AS base_model,
+                           CASE i % 5 WHEN 0 THEN 'none' ELSE 'task' || (i % 5) END AS intermediate,
+                           ? AS task, i // 5 AS seed, '{{}}' AS hparams, 1 AS code_version,
+                           '{{}}' AS task_versions, 'done' AS status, '' AS checkpoint_path,
+                           '' AS checkpoint_sha256, 0 AS wall_seconds, 0 AS steps, 0 AS train_examples
+                    FROM range({int(runs)}) t(i)""", [task])

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import device_name, print_table  # noqa: E402
 
 # The benchmarks, in the order they print; each is a module in this folder with run(quick).
-BENCHMARKS = ("ingest", "memory", "planner", "fill_share", "metrics", "output", "attacks", "predict", "train",
-              "fill_real")
+BENCHMARKS = ("ingest", "memory", "planner", "fill_share", "metrics", "task_scores", "output", "attacks", "predict",
+              "train", "fill_real")
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ MIGRATIONS: tuple[str, ...] = (
     "0001_initial",
     "0002_add_training_step",
     "0003_structured_tasks",
-    # 0004 and 0005 belong to branches not merged yet; the lead renumbers at merge
-    "0006_cell_time_accounting",
+    "0004_calibrated_prediction",
+    "0005_task_score",
+    # 0006 is attack-validity's (0006_perturbation_validity), landing on main separately
+    "0007_cell_time_accounting",
 )

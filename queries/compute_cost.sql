@@ -8,7 +8,7 @@
 --   attempts it went on from (a resumed training): wall_seconds + write_seconds + resumed_seconds. The runner's
 --   wall time splits into loading models (checkpoints, and a training's saved state), reading inputs from the
 --   database, and computing (xstore/cells.py). Writing covers a worker's shard and the inserts of the cell's
---   transaction up to its commit (the commit itself is not timed). Cells stored before schema migration 0006
+--   transaction up to its commit (the commit itself is not timed). Cells stored before schema migration 0007
 --   have no split: their wall time counts in `seconds`, `unaccounted_cells` counts them, and `load_share`
 --   leaves them out.
 WITH costed AS (  -- one row per stored cell: the run it works for and its seconds

@@ -1,8 +1,8 @@
 """The `fit_calibration` cell: temperature scaling (Guo et al. 2017) fit on dev predictions.
 
 One scalar T > 0 minimises the negative log-likelihood of softmax(logits / T). NLL is convex in 1/T,
-so a golden-section search over log T finds the optimum without a gradient; T is stored on a
-`calibration_fit` row and applied to the logits in SQL. Method "temperature" fits on English dev, the
+so unimodal in log T, and a golden-section search over log T finds the optimum without a gradient; T is
+stored on a `calibration_fit` row and applied to the logits in SQL. Method "temperature" fits on English dev, the
 zero-shot setting's only labels, and applies to every language; "temperature-oracle" fits on one target
 language's own dev set and applies to that language only: an upper bound, labelled so on its row.
 """
@@ -19,9 +19,16 @@ from xstore.runners import CellKind
 from xstore.runners.rows import model_rows
 from xstore.schema import CalibrationFit
 
-# Search log T in [log 0.05, log 20]: wider than any temperature Guo et al. 2017 report (Table S1 of
-# their appendix stays within 1 to 4), and bounded so a degenerate dev set cannot run away.
+# Search log T in [log 0.05, log 20] first: wider than any temperature Guo et al. 2017 report (Table S1 of
+# their appendix stays within 1 to 4). A minimum near an end of that range may lie beyond it (a real
+# under-confident encoder was fit T = 0.058 against the old floor of 0.05), so the search then widens on
+# that side, by e^4 at a time, up to LOG_T_LIMITS: far enough for any real model, and bounded so a dev set
+# that the model gets all right (whose NLL falls for ever as T -> 0) cannot run away.
 LOG_T_RANGE = (math.log(0.05), math.log(20.0))
+LOG_T_LIMITS = (math.log(1e-4), math.log(1e4))
+# "At or next to a limit": within this factor of it (the same factor migration 0004 used to flag old fits).
+BOUND_FACTOR = 1.25
+_WIDEN = 4.0
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
@@ -34,8 +41,29 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, tol: float = 1e-6) -> float:
-    """The temperature minimising `nll`, by golden-section search on log T."""
+    """The temperature minimising `nll`: golden-section search on log T over LOG_T_RANGE, widened towards
+    LOG_T_LIMITS while the minimum sits within BOUND_FACTOR of the searched range's end."""
     lo, hi = LOG_T_RANGE
+    edge = math.log(BOUND_FACTOR)
+    while True:
+        log_t = _golden_section(logits, labels, lo, hi, tol)
+        # the new range keeps 2 edges of the old one, so the minimum just found is never near its other end
+        if log_t - lo < edge and lo > LOG_T_LIMITS[0]:
+            lo, hi = max(LOG_T_LIMITS[0], lo - _WIDEN), lo + 2 * edge
+        elif hi - log_t < edge and hi < LOG_T_LIMITS[1]:
+            lo, hi = hi - 2 * edge, min(LOG_T_LIMITS[1], hi + _WIDEN)
+        else:
+            return math.exp(log_t)
+
+
+def at_bound(temperature: float) -> bool:
+    """Whether a fitted T lies at or next to (within BOUND_FACTOR of) a limit of the search: not a minimum."""
+    low, high = (math.exp(x) for x in LOG_T_LIMITS)
+    return temperature <= low * BOUND_FACTOR or temperature >= high / BOUND_FACTOR
+
+
+def _golden_section(logits: np.ndarray, labels: np.ndarray, lo: float, hi: float, tol: float) -> float:
+    """The log T in [lo, hi] minimising `nll` (unimodal there), to within tol."""
     ratio = (math.sqrt(5) - 1) / 2
     a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
     fa, fb = nll(logits, labels, math.exp(a)), nll(logits, labels, math.exp(b))
@@ -48,7 +76,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, tol: float = 1e-6) -
             lo, a, fa = a, b, fb
             b = lo + ratio * (hi - lo)
             fb = nll(logits, labels, math.exp(b))
-    return math.exp((lo + hi) / 2)
+    return (lo + hi) / 2
 
 
 def run(ctx) -> dict[str, pa.Table]:
@@ -65,6 +93,7 @@ def run(ctx) -> dict[str, pa.Table]:
         params=_params(p["method"]),
         fit_task=p["task"], fit_split=p["fit_split"], fit_language=p["fit_language"], n_examples=len(labels),
         nll_before=nll(logits, labels, 1.0), nll_after=nll(logits, labels, temperature),
+        at_bound=at_bound(temperature),
     )
     return {"calibration_fit": model_rows([fit])}
 
@@ -89,7 +118,8 @@ def fit_inputs(logits: list[list[float]], labels: list[int]) -> tuple[np.ndarray
 
 def _params(method: str) -> dict:
     """How T was found, and for the oracle what it is: stored with the fit, for whoever reads the row."""
-    params = {"search": "golden-section on log T", "range": [math.exp(x) for x in LOG_T_RANGE]}
+    params = {"search": "golden-section on log T from [0.05, 20], widened towards a limit the minimum is near",
+              "range": [math.exp(x) for x in LOG_T_LIMITS]}
     if method == "temperature-oracle":
         params["note"] = ("oracle upper bound: fit on the target language's own dev labels, which zero-shot "
                           "transfer does not have; applies to that language only")

@@ -2,10 +2,12 @@
 
 The task's head (runners/heads) encodes and scores the inputs: one row per input for classification,
 multiple choice, span extraction and retrieval, one per word for tagging, plus a span_answer row per
-question for span extraction. Inputs are sorted by length and padded per batch, and run under
-`torch.inference_mode`; each row keeps the whole float32 logit vector, so any calibration metric can be
-computed later in SQL. Perturbed inputs are sentence classification only. The run's model comes from the
-process's model cache (runners/model_cache.py): a run's cells of one kind load it once.
+question for span extraction (scored by the task's official script) and a tag_sentence row per tagged
+sentence (the counts its token accuracy and entity F1 sum). Inputs are sorted by length and padded per
+batch, and run under `torch.inference_mode`; each row keeps the whole float32 logit vector, so any
+calibration metric can be computed later in SQL. Perturbed inputs are sentence classification only. The
+run's model comes from the process's model cache (runners/model_cache.py): a run's cells of one kind load
+it once.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ def run(ctx) -> dict[str, pa.Table]:
     checkpoint = integrity.checkpoint(ctx.store, run_row["checkpoint_path"], cell.parents["run"])
     if "examples" in cell.parents:
         inputs = ctx.fetch(
-            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields "
-            "FROM example WHERE cell_key = ? ORDER BY idx", [cell.parents["examples"]])
+            "SELECT id AS example_id, NULL::VARCHAR AS perturbation_id, text_a, text_b, label, fields, "
+            "false AS input_changed FROM example WHERE cell_key = ? ORDER BY idx", [cell.parents["examples"]])
     elif task.head != "classification":
         raise UserError(f"perturbed predictions are for sentence classification; {task.name!r} is a {task.head} task")
     else:
         inputs = ctx.fetch(
-            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label, NULL::VARCHAR AS fields "
+            "SELECT p.example_id, p.id AS perturbation_id, p.text_a, p.text_b, e.label, NULL::VARCHAR AS fields, "
+            "(p.text_a IS DISTINCT FROM e.text_a OR p.text_b IS DISTINCT FROM e.text_b) AS input_changed "
             "FROM perturbation p JOIN example e ON e.id = p.example_id "
             "WHERE p.cell_key = ? ORDER BY e.idx", [cell.parents["perturbations"]])
     examples = example_dicts(inputs)
@@ -52,7 +55,10 @@ def run(ctx) -> dict[str, pa.Table]:
     scored = head.predict(model, tokenizer, examples, features, ctx.spec.predict.batch_size)
     tables = {"prediction": scored_table(cell, inputs, scored)}
     if "span_answer" in scored:
-        tables["span_answer"] = span_answer_table(cell, inputs, scored["span_answer"])
+        answers = head.official_scores(scored["span_answer"], task.name, p["language"])
+        tables["span_answer"] = span_answer_table(cell, inputs, answers)
+    if task.head == "tagging":
+        tables["tag_sentence"] = tag_sentence_table(cell, inputs, head.sentence_scores(examples, scored, task.labels))
     return tables
 
 
@@ -113,6 +119,8 @@ def scored_table(cell, inputs: pa.Table, scored: dict) -> pa.Table:
         "pred_label": pa.array(pred.astype(np.int32)),
         "confidence": pa.array(confidence),
         "unit": pa.array(np.asarray(scored["unit"]).astype(np.int32)),
+        "input_changed": (inputs.column("input_changed").take(rows) if "input_changed" in inputs.column_names
+                          else pa.nulls(n, pa.bool_())),
     })
 
 
@@ -131,4 +139,24 @@ def span_answer_table(cell, inputs: pa.Table, answers: list[dict]) -> pa.Table:
         "candidates": pa.array([json.dumps(a["candidates"], ensure_ascii=False) for a in answers], pa.string()),
         "exact_match": pa.array([float(a["exact_match"]) for a in answers], pa.float64()),
         "f1": pa.array([float(a["f1"]) for a in answers], pa.float64()),
+        "normalization": pa.array([a["normalization"] for a in answers], pa.string()),
+    })
+
+
+def tag_sentence_table(cell, inputs: pa.Table, sentences: list[dict]) -> pa.Table:
+    """One tag_sentence row per tagged sentence: the counts its token accuracy and entity F1 sum."""
+    ids = inputs.column("example_id").to_pylist()
+    n, p = len(sentences), cell.params
+    counts = {name: pa.array([s[name] for s in sentences], pa.int32())
+              for name in ("words", "scored_words", "correct_words", "gold_entities", "predicted_entities",
+                           "correct_entities")}
+    return pa.table({
+        "cell_key": pa.array([cell.key] * n, pa.string()),
+        "example_id": pa.array([ids[s["example"]] for s in sentences], pa.string()),
+        "run_key": pa.array([cell.parents["run"]] * n, pa.string()),
+        "task": pa.array([p["task"]] * n, pa.string()),
+        "split": pa.array([p["split"]] * n, pa.string()),
+        "language": pa.array([p["language"]] * n, pa.string()),
+        "attack": pa.array([p["attack"]] * n, pa.string()),
+        **counts,
     })

@@ -18,7 +18,6 @@ The fault point "train_step" (xstore.faults) follows every optimizer step, for t
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import shutil
@@ -28,12 +27,11 @@ import numpy as np
 import pyarrow as pa
 
 from xstore import faults, integrity
-from xstore.catalog import get_task
 from xstore.errors import UserError
 from xstore.runners import CellKind, model_cache
 from xstore.runners import models as base_models
+from xstore.runners import phase2
 from xstore.runners.common import device, example_dicts, forward_inputs, quiet_transformers
-from xstore.runners.heads import head_module
 from xstore.runners.heads._batches import feature_length
 from xstore.runners.resume import Resume
 from xstore.runners.rows import model_rows
@@ -50,11 +48,10 @@ def run(ctx) -> dict[str, pa.Table]:
     t0 = time.perf_counter()
     names = list(p["tasks"])
     # A task whose labels come from its data (CCG's supertags, tags.txt) gets them here, to size its head.
-    tasks = {name: dataclasses.replace(get_task(name), labels=get_task(name).label_set(ctx.spec.data_dir(name)))
-             for name in names}
+    tasks = {name: phase2.entry(ctx, name) for name in names}
     # Unset settings come from the task's catalogue entry (one task) or the phase fallbacks (several).
-    hp = TrainSettings(**p["hparams"]).for_task(tasks[names[0]] if len(names) == 1 else None)
-    heads = {name: head_module(task.head) for name, task in tasks.items()}
+    hp = TrainSettings(**p["hparams"]).for_task(phase2.defaults_task(tasks))
+    heads = {name: phase2.head(ctx, name, task) for name, task in tasks.items()}
     # Not part of the cell key (resuming changes no result), so it is read from the spec itself.
     every = getattr(ctx.spec.train, p["phase"]).checkpoint_every or 0
 
@@ -67,7 +64,7 @@ def run(ctx) -> dict[str, pa.Table]:
         start = str(integrity.checkpoint(ctx.store, parent["checkpoint_path"], cell.parents["intermediate"]))
     if not all(head.TRAINED for head in heads.values()):
         return _untrained_run(ctx, tasks, base_path, base_row, parent, t0)
-    data = {name: _examples(ctx, f"train:{name}") for name in names}
+    data = {name: [e for role in phase2.training_roles(cell, name) for e in _examples(ctx, role)] for name in names}
     dev = {name: _examples(ctx, f"dev:{name}") for name in names if f"dev:{name}" in cell.parents}
 
     # -- compute --
@@ -84,6 +81,7 @@ def run(ctx) -> dict[str, pa.Table]:
     if parent is None:
         base_models.record_revision(base_row, models[names[0]].config)
     encoder = _share_encoder(models)
+    phase2.tie_heads(models, heads, encoder)
     dev_device = device()
     for model in models.values():
         model.to(dev_device)
@@ -99,8 +97,9 @@ def run(ctx) -> dict[str, pa.Table]:
     # windows). No cap: Phang et al. 2020 mix their nine tasks uncapped.
     sizes = np.array([len(features[name]) for name in names], dtype=np.float64)
     mix = sizes / sizes.sum()
+    pick = phase2.picker(names, mix, rng, p.get("mlm"), hp.grad_accum_steps)
 
-    steps_per_epoch = max(1, math.ceil(sum(len(b) for b in batches.values()) / hp.grad_accum_steps))
+    steps_per_epoch = max(1, math.ceil(phase2.epoch_batches(batches, p.get("mlm")) / hp.grad_accum_steps))
     total = max(1, math.ceil(hp.epochs * steps_per_epoch))
     if hp.max_steps:
         total = min(total, hp.max_steps)
@@ -114,12 +113,12 @@ def run(ctx) -> dict[str, pa.Table]:
     ctx.times.resumed = resume.earlier
     if progress.step:
         ctx.log(f"{cell.kind} {cell.describe()}: resumed from step {progress.step} of {total}")
-    classification = all(task.head == "classification" for task in tasks.values())
+    classification = all(task.head == "classification" for name, task in tasks.items() if name != "mlm")
     for model in models.values():
         model.train()
     for step in range(progress.step + 1, total + 1):
-        for _ in range(hp.grad_accum_steps):
-            name = names[int(rng.choice(len(names), p=mix))] if len(names) > 1 else names[0]
+        for micro in range(hp.grad_accum_steps):
+            name = pick(step, micro)
             inputs, targets = batches[name].next_batch()
             inputs = {k: v.to(dev_device) for k, v in forward_inputs(models[name], inputs).items()}
             targets = {k: v.to(dev_device) for k, v in targets.items()}

@@ -29,6 +29,7 @@ def test_every_benchmark_runs_quick_and_prints_its_rows():
         "fill": "demo fill, ",
         "metrics": "named ece_by_language",
         "output": "xstore query -f csv",
+        "task_scores": "named xtreme_score",
         "attacks": "deepwordbug:",
     }
     if os.path.isdir(xnli):

@@ -29,11 +29,43 @@ def test_setup_commands_are_the_ones_ci_runs():
 def test_spec_example_is_valid(tmp_path):
     from xstore.spec import load_spec
 
-    (spec_toml,) = [body for lang, body in BLOCKS if lang == "toml"]
+    spec_toml, _ = [body for lang, body in BLOCKS if lang == "toml"]
     path = tmp_path / "spec.toml"
     path.write_text(spec_toml)
     spec = load_spec(path)
     assert spec.grid.targets == ["demo-nli"] and spec.attack_params("charnoise")["rate"] == 0.1
+
+
+def _tables(toml: str) -> dict[str, str]:
+    """The text of each [table] of a TOML document (before the first one: key "")."""
+    out, name = {"": ""}, ""
+    for line in toml.splitlines(keepends=True):
+        if line.startswith("["):
+            name = line.split("]")[0].strip("[")
+            out[name] = ""
+        out[name] += line
+    return out
+
+
+def test_several_settings_example_declares_them(tmp_path):
+    """The second TOML block, in place of the spec's own tables of the same names: two variants of every
+    target run, two charnoise rates and both deepwordbug protocols."""
+    from xstore.planner import declare
+    from xstore.spec import load_spec
+
+    spec_toml, settings_toml = [body for lang, body in BLOCKS if lang == "toml"]
+    tables = {**_tables(spec_toml), **{k: v for k, v in _tables(settings_toml).items() if k}}
+    path = tmp_path / "spec.toml"
+    path.write_text("".join(tables.values()))
+    spec = load_spec(path)
+    assert [v.label_smoothing for v in spec.train.target.variant_settings()] == [0.0, 0.1]
+    assert [params["rate"] for _, params in spec.attack_settings("charnoise")] == [0.05, 0.1]
+    assert [p["protocol"] for p, _ in spec.attack_settings("deepwordbug")] == ["transfer", "per-victim"]
+    kinds = [c.kind for c in declare(spec)]
+    (tmp_path / "plain.toml").write_text(spec_toml)
+    plain = [c.kind for c in declare(load_spec(tmp_path / "plain.toml"))]
+    assert kinds.count("train_target") == 2 * plain.count("train_target")
+    assert kinds.count("train_intermediate") == plain.count("train_intermediate")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +95,19 @@ def test_tour_commands_run(demo_dir):
     listed = next(out for line, out in outputs if "--list" in line and "plan" in line)
     assert listed.count(" es") == 10 and "train_" not in listed.split("missing")[-1].split("┘")[-1]
     csv_out = next(out for line, out in outputs if "--format csv" in line)
-    assert csv_out.splitlines()[0].startswith("base_model,intermediate,target,seed,split,language,attack,calibration")
+    assert csv_out.splitlines()[0].startswith(
+        "base_model,intermediate,target,variant,seed,split,language,attack,calibration")
     sql_out = next(out for line, out in outputs if "--sql" in line)
     assert "charnoise" in sql_out and "es" in sql_out
+    # the paper's tables: demo-nli scored by accuracy, the XTREME targets it lacks named, the oracle's row
+    scores = next(out for line, out in outputs if "task_score_by_language" in line)
+    assert scores.splitlines()[0].startswith("| base_model | intermediate | target | variant | seed | split |")
+    assert "| accuracy |" in scores
+    xtreme = next(out for line, out in outputs if "xtreme_score" in line)
+    assert "bucc2018" in xtreme.splitlines()[1] and "demo-nli" in xtreme.splitlines()[1]
+    table = next(out for line, out in outputs if "--table xtreme" in line)
+    assert table.splitlines()[0] == "| intermediate | demo-nli | average |"
+    assert "| oracle: best on target test |" in table and "not in the database: xnli, pawsx" in table
 
 
 def test_tour_python_runs(demo_dir):
@@ -79,3 +121,16 @@ def test_readonly_claim(demo_dir):
     done = subprocess.run([XSTORE, "query", "--sql", "DROP TABLE prediction", "--db", "demo.duckdb"],
                           cwd=demo_dir, capture_output=True, text=True)
     assert done.returncode == 2 and "read-only" in done.stderr
+
+
+def test_example_plans_run(tmp_path):
+    """Each `$ xstore plan examples/...` of the README, on a copy of the example (plan makes its database)."""
+    lines = [line.removeprefix("$ ") for lang, body in BLOCKS if lang == "console" for line in body.splitlines()
+             if line.startswith("$ xstore plan examples/")]
+    assert "xstore plan examples/phang2020-alternatives.toml" in lines
+    for line in lines:
+        name = line.split("/")[-1]
+        (tmp_path / name).write_text((ROOT / "examples" / name).read_text())
+        done = subprocess.run([XSTORE, "plan", name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stderr[-2000:])
+        assert "train_intermediate" in done.stdout and "missing" in done.stdout

@@ -46,18 +46,19 @@ class Database:
         return {q.name: q.summary for q in named.available().values()}
 
     def table(self, metric: str, **options):
-        """A metric rolled up over seeds (rows: intermediate settings; columns: languages and their average),
-        as an `xstore.tables.PaperTable`; options as for `export`."""
-        from xstore import tables
+        """A metric rolled up over seeds (rows: intermediate settings; columns: languages and their average;
+        for "xtreme", the targets and their average), as an `xstore.tables.PaperTable`; options as for `export`."""
+        from xstore import paper
 
-        return tables.build(self.store, metric, **options)
+        return paper.build(self.store, metric, **options)
 
     def export(self, metric: str, fmt: str = "latex", digits: int = 3, percent: bool = False, **options) -> str:
         """The paper table of `metric` as LaTeX (booktabs), Markdown or CSV text.
 
-        Options: split ("test"), attack ("none"), calibration ("none"), n_bins (10), base_model, target,
-        delta (False: differences from the no-intermediate baseline of the same seed), languages and
-        settings (column and row order).
+        Options: split ("test"), attack ("none" for clean metrics, "all" for adversarial ones; an attack setting
+        or an attack's name), calibration ("none"), n_bins (10), base_model, target, delta (False: differences
+        from the no-intermediate baseline of the same seed), languages and settings (column and row order),
+        changed_only (False: adversarial metrics over the inputs the attack changed only).
 
         Example:
             >>> print(db.export("ece", "markdown", calibration="temperature"))
@@ -68,7 +69,8 @@ class Database:
 
     def reliability_diagram(self, path: os.PathLike | str, *, language: str, **selection) -> list:
         """Draw a reliability diagram of one run x language x attack to PATH.png and PATH.pdf; the run is
-        `run_key=...` or `intermediate=..., seed=...`; also attack, calibration, split, n_bins."""
+        `run_key=...` or `intermediate=..., seed=...` (and `variant=...` where there are several); also attack
+        (a setting as the queries label it), calibration, split, n_bins."""
         from xstore import figures
 
         return figures.reliability_diagram(figures.select_bins(self.store, language=language, **selection), path)

@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xstore.errors import Interrupted, UserError
@@ -221,6 +222,7 @@ def tasks(
 ):
     """List the task catalogue: name, role, head kind, languages, source and version."""
     from xstore.catalog import TASKS, get_task
+    from xstore.tasks.translated import TRANSLATIONS
 
     if name is not None:
         t = get_task(name)
@@ -231,6 +233,11 @@ def tasks(
                              ("splits", splits), ("max length", str(t.max_length)), ("source", t.source),
                              ("hub", t.hub or "none: local files only"), ("local layout", t.layout or "-")]:
             table.add_row(field, value)
+        if t.name in TRANSLATIONS:  # the "TASK@translated" intermediate setting (xstore/alternatives.py)
+            tr = TRANSLATIONS[t.name]
+            for field, value in [(f"{t.name}@translated", "en and " + " ".join(tr.languages)),
+                                 ("  hub", tr.hub or "none: a local folder only"), ("  local layout", tr.layout)]:
+                table.add_row(field, escape(value))
         out.print(table)
         return
     if role is not None and role not in ("intermediate", "target"):
@@ -288,7 +295,10 @@ def demo(directory: Path = typer.Option(Path("xstore-demo"), "--dir", help="Fold
         raise typer.Exit(report.exit_code)
     with named.result(store, "calibration_summary") as result:
         shown = result.filter("split = 'test'")  # the English dev rows only feed calibration
-        shown = shown.project(", ".join(f'"{c}"' for c in shown.columns if c not in ("base_model", "target", "split")))
+        # a variant column that says only "default" tells the reader nothing
+        one_variant = len(set(shown.project("variant").fetchall())) <= 1
+        dropped = {"base_model", "target", "split"} | ({"variant"} if one_variant else set())
+        shown = shown.project(", ".join(f'"{c}"' for c in shown.columns if c not in dropped))
         export.write(shown, "table", sys.stdout, console=out, limit=0,
                      title="demo (test split, mean over seeds): accuracy, confidence and ECE")
     out.print(f"database: {store.path}   next: xstore query --list --db {spec_path}")
@@ -330,13 +340,20 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
                                                   "settings then fix the column and row order)."),
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
-                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks."),
+                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks, "
+                                               "changed_share. The paper's own results: task_score (one target, "
+                                               "its languages) or xtreme (targets and their average, with the best "
+                                               "setting per target on English dev and the oracle's)."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
                                                    "stdout). Figure: the path without suffix."),
            split: str = typer.Option("test", "--split", help="Evaluated split."),
-           attack: Optional[str] = typer.Option(None, "--attack", help="Inputs: none (clean) or an attack."),
+           attack: Optional[str] = typer.Option(None, "--attack", help="Inputs: none (clean), an attack setting as the "
+                                                "queries label it, an attack (all its settings) or all (default: "
+                                                "none, or all for adversarial tables)."),
+           changed_only: bool = typer.Option(False, "--changed-only", help="Adversarial tables: only the inputs the "
+                                             "attack changed."),
            calibration: str = typer.Option("none", "--calibration", help="none, temperature or temperature-oracle."),
            n_bins: int = typer.Option(10, "--n-bins", help="Confidence bins for ECE-type metrics and figures."),
            base_model: Optional[str] = typer.Option(None, "--base-model", help="Needed when the database has several."),
@@ -348,6 +365,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            run: Optional[str] = typer.Option(None, "--run", help="Figure: the run's key."),
            intermediate: Optional[str] = typer.Option(None, "--intermediate", help="Figure: the run's intermediate setting."),
            seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed."),
+           variant: Optional[str] = typer.Option(None, "--variant", help="Figure: the run's variant, where there are several."),
            language: Optional[str] = typer.Option(None, "--language", help="Figure: the language.")):
     """Write a paper table (--table, as LaTeX, Markdown or CSV) or a figure (--figure, PNG and PDF)."""
     if (table is None) == (figure is None):
@@ -361,11 +379,12 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         languages = None if spec.grid.languages == "all" else spec.grid.languages
         settings = [intermediate_name(s) for s in spec.grid.intermediate]
     if table is not None:
+        from xstore import paper as papers
         from xstore import tables
 
-        paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
+        paper = papers.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
-                             settings=settings)
+                             settings=settings, changed_only=changed_only)
         text = tables.render(paper, fmt, digits=digits, percent=percent)
         if out_path is None:
             sys.stdout.write(text)
@@ -380,10 +399,13 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
     if language is None:
         raise UserError("a figure shows one language: give --language")
     bins = figures.select_bins(store, language=language, run_key=run, intermediate=intermediate, seed=seed,
-                               base_model=base_model, target=target_task, attack=attack or "none",
+                               variant=variant, base_model=base_model, target=target_task, attack=attack or "none",
                                calibration=calibration, split=split, n_bins=n_bins)
     if out_path is None:
-        out_path = Path(f"{figure}_{intermediate or run}_{seed}_{language}_{attack or 'none'}_{calibration}")
+        import re
+
+        name = f"{figure}_{intermediate or run}_{variant or ''}_{seed}_{language}_{attack or 'none'}_{calibration}"
+        out_path = Path(re.sub(r"[^\w.+-]+", "_", name.replace("__", "_")))
     for path in figures.FIGURES[figure](bins, out_path):
         out.print(f"wrote {path}")
 
@@ -432,7 +454,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except UserError as error:
-        err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        # escaped: messages name spec sections ("[mlm]", "[data]"), which rich would read as markup and drop
+        err.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)

@@ -30,14 +30,15 @@ class Bins:
 
 
 def select_bins(store, *, language: str, run_key: Optional[str] = None, intermediate: Optional[str] = None,
-                seed: Optional[int] = None, base_model: Optional[str] = None, target: Optional[str] = None,
-                attack: str = "none", calibration: str = "none", split: str = "test", n_bins: int = 10) -> Bins:
-    """The bins of the one run that the arguments name: a run_key, or intermediate and seed (and base model and
-    target where the database holds several)."""
+                seed: Optional[int] = None, variant: Optional[str] = None, base_model: Optional[str] = None,
+                target: Optional[str] = None, attack: str = "none", calibration: str = "none", split: str = "test",
+                n_bins: int = 10) -> Bins:
+    """The bins of the one run that the arguments name: a run_key, or intermediate and seed (and variant, base
+    model and target where the database holds several); `attack` is an attack setting as the queries label it."""
     rows = named.run_readonly(store, "reliability_bins", {"n_bins": n_bins}).to_pylist()
     wanted = {"language": language, "attack": attack, "calibration": calibration, "split": split,
-              "run_key": run_key, "intermediate": intermediate, "seed": seed, "base_model": base_model,
-              "target": target}
+              "run_key": run_key, "intermediate": intermediate, "seed": seed, "variant": variant,
+              "base_model": base_model, "target": target}
     for column, value in wanted.items():
         if value is None:
             continue
@@ -46,12 +47,13 @@ def select_bins(store, *, language: str, run_key: Optional[str] = None, intermed
             present = sorted({str(r[column]) for r in rows})
             raise UserError(f"no predictions with {column} {value!r} for this figure; there are: {', '.join(present) or 'none'}")
         rows = kept
-    runs = {(r["run_key"], r["intermediate"], r["seed"]) for r in rows}
+    runs = {(r["run_key"], r["intermediate"], r["variant"], r["seed"]) for r in rows}
     if len(runs) > 1:
-        listed = "; ".join(f"{i} seed {s} ({k})" for k, i, s in sorted(runs, key=lambda x: (x[1], x[2])))
-        raise UserError(f"{len(runs)} runs match; name one with --intermediate and --seed, or --run: {listed}")
+        listed = "; ".join(f"{i} ({v}) seed {s} ({k})" for k, i, v, s in sorted(runs, key=lambda x: x[1:]))
+        raise UserError(f"{len(runs)} runs match; name one with --intermediate, --variant and --seed, or --run: {listed}")
     first = rows[0]
-    title = (f"{first['intermediate']}, seed {first['seed']}: {first['target']} {split} {language}, "
+    variant_text = "" if first["variant"] == "default" else f" ({first['variant']})"
+    title = (f"{first['intermediate']}{variant_text}, seed {first['seed']}: {first['target']} {split} {language}, "
              f"attack {attack}, calibration {calibration}")
     return Bins(title, n_bins, [r["lower"] for r in rows], [r["n"] for r in rows], [r["n_correct"] for r in rows],
                 [r["accuracy"] for r in rows], [r["confidence"] for r in rows])

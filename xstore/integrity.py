@@ -11,12 +11,12 @@ from xstore.errors import UserError
 
 
 def damage(store, con) -> Optional[str]:
-    """The message for a database that lacks tables or columns of the schema (xstore.schema), or None.
+    """The message for a database that lacks tables, columns or views of the schema (xstore.schema), or None.
 
     Imports the SQLModel classes (about a second), so question paths call it only once DuckDB has said that a
     table or column does not exist; a fill calls it before it starts.
     """
-    from xstore.schema import TABLES
+    from xstore.schema import TABLES, VIEWS
 
     try:
         rows = con.execute(
@@ -35,6 +35,7 @@ def damage(store, con) -> Optional[str]:
             continue
         missing = [c.name for c in table.columns if c.name not in present[name]]
         problems += [f"table {name!r} has no column {c!r}" for c in missing]
+    problems += [f"view {name!r} is missing" for name in VIEWS if name not in present]  # views have columns too
     if not problems:
         return None
     shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
@@ -43,7 +44,7 @@ def damage(store, con) -> Optional[str]:
 
 
 def check(store, con) -> None:
-    """Raise UserError when the database lacks tables or columns of the schema."""
+    """Raise UserError when the database lacks tables, columns or views of the schema."""
     message = damage(store, con)
     if message:
         raise UserError(message)

@@ -2,7 +2,8 @@
 
 A file's header documents it and declares its parameters, one per line, with the values allowed:
     -- $n_bins INTEGER in [1, 1000] = 10  number of equal-width confidence bins
-(`[a, b]` includes its ends, `(a, b)` leaves them out). Values are checked here, before anything runs, for the
+    -- $adjust VARCHAR in {holm, bh} = holm  p-value adjustment
+(`[a, b]` includes its ends, `(a, b)` leaves them out, `{a, b}` lists the only values). Values are checked here, before anything runs, for the
 CLI, the Python API and export alike, and bound as DuckDB prepared parameters, never pasted into the SQL text.
 """
 
@@ -19,7 +20,7 @@ from typing import Iterator, Optional, Sequence
 from xstore.errors import UserError
 
 _PARAM = re.compile(r"^--\s+\$(\w+)\s+(INTEGER|DOUBLE|VARCHAR|BOOLEAN)"
-                    r"(?:\s+in\s+([\[(])\s*([^,\s]+)\s*,\s*([^\])\s]+)\s*([\])]))?"
+                    r"(?:\s+in\s+(?:([\[(])\s*([^,\s]+)\s*,\s*([^\])\s]+)\s*([\])])|\{([^}]*)\}))?"
                     r"\s*=\s*(\S+)\s+(.*)$")
 _BOOLEANS = {"true": True, "false": False}
 
@@ -35,10 +36,13 @@ class Param:
     low: Optional[float] = None
     high: Optional[float] = None
     closed: tuple[bool, bool] = (True, True)  # whether low and high themselves are allowed
+    choices: Optional[tuple[str, ...]] = None  # the only values a VARCHAR may take, where it lists them
 
     @property
     def domain(self) -> str:
-        """The allowed values, as written in the header: `INTEGER in [1, 1000]`."""
+        """The allowed values, as written in the header: `INTEGER in [1, 1000]`, `VARCHAR in {holm, bh}`."""
+        if self.choices is not None:
+            return f"{self.type} in {{{', '.join(self.choices)}}}"
         if self.low is None:
             return self.type
         left, right = "[" if self.closed[0] else "(", "]" if self.closed[1] else ")"
@@ -69,6 +73,8 @@ class Param:
         return number if math.isfinite(number) else None
 
     def _inside(self, value) -> bool:
+        if self.choices is not None:
+            return value in self.choices
         if self.low is None or not isinstance(value, (int, float)):
             return True
         above = value >= self.low if self.closed[0] else value > self.low
@@ -123,9 +129,11 @@ def _parse(name: str, text: str) -> NamedQuery:
     for line in header:
         match = _PARAM.match(line)
         if match:
-            pname, ptype, left, low, high, right, default, help_text = match.groups()
+            pname, ptype, left, low, high, right, listed, default, help_text = match.groups()
             bounds = {} if left is None else {"low": float(low), "high": float(high),
                                               "closed": (left == "[", right == "]")}
+            if listed is not None:
+                bounds["choices"] = tuple(choice.strip() for choice in listed.split(","))
             param = Param(pname, ptype, None, help_text.strip(), **bounds)
             try:
                 typed = param.cast(default)

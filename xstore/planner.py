@@ -14,10 +14,12 @@ from typing import Iterable
 
 import pyarrow as pa
 
+from xstore import alternatives
 from xstore.catalog import get_attack, get_task
 from xstore.cells import KIND_BY_NAME, KIND_ORDER, KINDS
 from xstore.keys import KeyPrefix, KeyTemplate, Slot, content_key
 from xstore.spec import Spec, intermediate_name
+from xstore.tasks.translated import base_task
 
 
 class CellSpec:
@@ -43,7 +45,9 @@ class CellSpec:
         p = self.params
         bits = [p.get(name) for name in ("base_model", "intermediate", "task", "attack", "split", "language", "method")]
         seed = f"seed {p['seed']}" if "seed" in p else None
-        return " ".join(str(b) for b in [*bits, seed] if b is not None)
+        # a perturb cell: its protocol and budget, which tell several settings of one attack apart
+        budget = [p.get("protocol"), *(f"{k}={v}" for k, v in p.get("params", {}).items())] if self.kind == "perturb" else []
+        return " ".join(str(b) for b in [*bits, seed, *budget] if b is not None)
 
 
 def _cell(kind: str, params: dict, parents: dict) -> CellSpec:
@@ -65,10 +69,13 @@ class _Declared:
 
     def __init__(self, spec: Spec) -> None:
         self.cells: dict[str, CellSpec] = {}
-        self.hparams = {"intermediate": spec.train.intermediate.model_dump(), "target": spec.train.target.model_dump()}
+        # Target hyperparameters: one dict per run variant ([train.target] variants), in spec order.
+        self.hparams = {"intermediate": spec.train.intermediate.model_dump(),
+                        "target": [v.model_dump() for v in spec.train.target.variant_settings()]}
         # Cells that differ only in their seed and parent keys share a KeyTemplate: encoded once, not per cell.
         self.templates: dict[tuple, tuple[KeyTemplate, str, dict, dict]] = {}
-        self.attacks = {a: (get_attack(a), spec.attack_protocol(a), spec.attack_params(a))
+        # Per attack, each of its settings ([attacks.NAME] settings): (catalogue entry, protocol, budget).
+        self.attacks = {a: [(get_attack(a), protocol, budget) for protocol, budget in spec.attack_settings(a)]
                         for a in spec.grid.attacks if a != "none"}
         self.shared: dict[tuple, str] = {}
         self.layouts: dict[str, list[tuple]] = {}
@@ -82,12 +89,14 @@ class _Declared:
 
     def prediction_layout(self, spec: Spec, load, target: str) -> list[tuple]:
         """Per evaluated split and language of `target`: its examples' load key, the clean prediction's key
-        head and params, and the same for each attack. The same for every run of the target: built once."""
+        head and params, and the same for each attack setting. The same for every run of the target: built once."""
         if target not in self.layouts:
-            attacks = [attack for attack in spec.grid.attacks if attack != "none"]
+            attacks = [(attack, setting) for attack in spec.grid.attacks if attack != "none"
+                       for setting in range(len(self.attacks[attack]))]
             self.layouts[target] = [
                 (split, language, load(target, split, language), *self.predict_head("predict_clean", split, language, "none"),
-                 [(attack, *self.predict_head("predict_perturbed", split, language, attack)) for attack in attacks])
+                 [(attack, setting, *self.predict_head("predict_perturbed", split, language, attack))
+                  for attack, setting in attacks])
                 for split in spec.predict.eval_splits for language in spec.languages_for(target, split)
             ]
         return self.layouts[target]
@@ -144,8 +153,9 @@ def _declare(spec: Spec) -> list[CellSpec]:
             for setting in grid.intermediate:
                 inter = _declare_train_intermediate(spec, out, load, base, setting, seed)
                 for target in grid.targets:
-                    run = _declare_train_target(spec, out, load, base, setting, inter, target, seed)
-                    _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed)
+                    for variant in range(len(out.hparams["target"])):
+                        run = _declare_train_target(spec, out, load, base, setting, inter, target, seed, variant)
+                        _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed, variant)
     return sorted(out.cells.values(), key=lambda c: KIND_ORDER[c.kind])
 
 
@@ -156,24 +166,23 @@ def _declare_train_intermediate(spec, out, load, base, setting, seed) -> str | N
     name = intermediate_name(setting)
     template = out.templates.get(("train_intermediate", base, name))
     if template is None:  # what every seed's cell shares, encoded once
-        tasks = [setting] if isinstance(setting, str) else list(setting)
-        parents = {}
-        for task in tasks:
-            parents[f"train:{task}"] = load(task, "train", "en")
-            if "en" in get_task(task).splits.get("dev", ()):
-                parents[f"dev:{task}"] = load(task, "dev", "en")
+        tasks = alternatives.components(setting)
+        # the alternatives' extra params ("mlm", "translated") only where they are used, so plain keys hold
+        roles, extra = alternatives.training_inputs(spec, tasks)
+        parents = {role: out.add(_cell("load", load_params, {})).key for role, load_params in roles.items()}
         params = {
             "phase": "intermediate", "base_model": base, "intermediate": name, "task": name, "tasks": tasks,
-            "hparams": out.hparams["intermediate"], "task_versions": {task: get_task(task).version for task in tasks},
+            "hparams": out.hparams["intermediate"], **extra,
+            "task_versions": {base_task(task): get_task(base_task(task)).version for task in tasks if task != alternatives.MLM},
         }
         template = out.template(("train_intermediate", base, name), "train_intermediate", params, parents)
     return out.add_from(template, {"seed": seed}, {})
 
 
-def _declare_train_target(spec, out, load, base, setting, inter_key, target, seed) -> str:
-    """The train_target cell of one run (phase 3); returns its key."""
+def _declare_train_target(spec, out, load, base, setting, inter_key, target, seed, variant) -> str:
+    """The train_target cell of one run (phase 3) in its `variant` (an index into the target variants); returns its key."""
     name = intermediate_name(setting)
-    template = out.templates.get(("train_target", base, name, target))
+    template = out.templates.get(("train_target", base, name, target, variant))
     if template is None:  # what every seed's cell shares, encoded once
         task = get_task(target)
         parents = {}
@@ -185,20 +194,21 @@ def _declare_train_target(spec, out, load, base, setting, inter_key, target, see
             parents["intermediate"] = Slot("intermediate")
         params = {
             "phase": "target", "base_model": base, "intermediate": name, "task": target, "tasks": [target],
-            "hparams": out.hparams["target"], "task_versions": {target: task.version},
+            "hparams": out.hparams["target"][variant], "task_versions": {target: task.version},
         }
-        template = out.template(("train_target", base, name, target), "train_target", params, parents)
+        template = out.template(("train_target", base, name, target, variant), "train_target", params, parents)
     return out.add_from(template, {"seed": seed}, {"intermediate": inter_key} if inter_key else {})
 
 
-def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language) -> str:
-    """The perturb cell that `run` predicts on for `attack`, under the attack's protocol in the spec.
+def _declare_perturb(spec, out, load, base, run, target, seed, variant, attack, setting, split, language) -> str:
+    """The perturb cell that `run` predicts on for the `setting`-th setting of `attack` (its protocol and budget).
 
     Model-independent cells are keyed by attack, budget and data only (shared by every run); transfer
-    and per-victim cells also have the attacked run as their `victim` parent.
+    and per-victim cells also have the attacked run as their `victim` parent. A transfer reference run is of
+    the evaluated run's own variant.
     """
-    entry, protocol, budget = out.attacks[attack]
-    shared = (attack, target, split, language)
+    entry, protocol, budget = out.attacks[attack][setting]
+    shared = (attack, setting, target, split, language)
     if protocol["protocol"] == "model-independent" and shared in out.shared:
         return out.shared[shared]
     params = {"attack": attack, "attack_version": entry.version, "params": budget,
@@ -208,10 +218,10 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
         if protocol["protocol"] == "per-victim":
             victim = run
         else:  # transfer: the reference run of the same base model and target (and seed, unless one is named)
-            setting = next(s for s in spec.grid.intermediate if intermediate_name(s) == protocol["reference"])
+            reference = next(s for s in spec.grid.intermediate if intermediate_name(s) == protocol["reference"])
             ref_seed = seed if protocol["reference_seed"] is None else protocol["reference_seed"]
-            ref_inter = _declare_train_intermediate(spec, out, load, base, setting, ref_seed)
-            victim = _declare_train_target(spec, out, load, base, setting, ref_inter, target, ref_seed)
+            ref_inter = _declare_train_intermediate(spec, out, load, base, reference, ref_seed)
+            victim = _declare_train_target(spec, out, load, base, reference, ref_inter, target, ref_seed, variant)
         params |= {"protocol": protocol["protocol"], "max_length": spec.predict.max_length or get_task(target).max_length}
         parents["victim"] = victim
     key = out.add(_cell("perturb", params, parents)).key
@@ -220,8 +230,9 @@ def _declare_perturb(spec, out, load, base, run, target, seed, attack, split, la
     return key
 
 
-def _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed) -> None:
-    """The predict_clean, perturb, predict_perturbed and fit_calibration cells of target run `run`."""
+def _declare_predictions_and_fits(spec, out, load, base, setting, run, target, seed, variant) -> None:
+    """The predict_clean, perturb, predict_perturbed and fit_calibration cells of target run `run` (of the
+    `variant`-th target variant: a transfer reference run is of the same variant)."""
     grid = spec.grid
     common = {"base_model": base, "intermediate": intermediate_name(setting), "seed": seed, "task": target}
     shared = {**common, "max_length": spec.predict.max_length or get_task(target).max_length}
@@ -247,8 +258,9 @@ def _declare_predictions_and_fits(spec, out, load, base, setting, run, target, s
         key = prefix.key_from(head + tail, examples)
         if key not in cells:
             cells[key] = CellSpec(key, "predict_clean", {**shared, **own}, {"run": run, "examples": examples})
-        for attack, perturbed_head, perturbed_own in attacks:
-            perturb = _declare_perturb(spec, out, load, base, run, target, seed, attack, split, language)
+        for attack, attack_setting, perturbed_head, perturbed_own in attacks:
+            perturb = _declare_perturb(spec, out, load, base, run, target, seed, variant, attack, attack_setting,
+                                       split, language)
             key = prefix.key_from(perturbed_head + tail, perturb)
             if key not in cells:
                 cells[key] = CellSpec(key, "predict_perturbed", {**shared, **perturbed_own},

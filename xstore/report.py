@@ -17,7 +17,8 @@ from xstore import named, tables
 from xstore.errors import UserError
 
 CLEAN_METRICS = ("accuracy", "ece", "overconfidence", "brier", "nll", "auroc")
-ADVERSARIAL_METRICS = ("attack_success_rate", "ece_shift", "confidence_on_successful_attacks")
+# changed_share first: the other figures of an attack count the inputs it left as they were, too.
+ADVERSARIAL_METRICS = ("changed_share", "attack_success_rate", "ece_shift", "confidence_on_successful_attacks")
 
 
 def _facts(store) -> dict:
@@ -28,9 +29,10 @@ def _facts(store) -> dict:
         (SELECT list(DISTINCT task ORDER BY task) FROM training_run WHERE phase = 'target') AS targets,
         (SELECT list(DISTINCT intermediate ORDER BY intermediate) FROM training_run WHERE phase = 'target') AS settings,
         (SELECT list(DISTINCT seed ORDER BY seed) FROM training_run WHERE phase = 'target') AS seeds,
+        (SELECT list(DISTINCT variant ORDER BY variant) FROM target_run) AS variants,
         (SELECT list(DISTINCT language ORDER BY language) FROM prediction) AS languages,
         (SELECT list(DISTINCT split ORDER BY split) FROM prediction) AS splits,
-        (SELECT list(DISTINCT attack ORDER BY attack) FROM prediction) AS attacks,
+        (SELECT list(DISTINCT attack ORDER BY attack) FROM calibrated_prediction WHERE calibration = 'none') AS attacks,
         (SELECT list(DISTINCT method ORDER BY method) FROM calibration_fit) AS calibrations"""
     return named.run_readonly(store, None, sql=sql).to_pylist()[0]
 
@@ -61,6 +63,7 @@ def build_markdown(store, figures_dir: Optional[Path] = None, n_bins: int = 10, 
              f"{store.path}, {datetime.now():%Y-%m-%d %H:%M}. {facts['runs']} target runs, "
              f"{facts['predictions']:,} predictions. Base models: {', '.join(facts['base_models'])}. "
              f"Targets: {', '.join(facts['targets'])}. Intermediate settings: {', '.join(facts['settings'])}. "
+             f"Run variants: {', '.join(facts['variants'])}. "
              f"Seeds: {', '.join(map(str, facts['seeds']))}. Languages: {', '.join(facts['languages'])}. "
              f"Attacks: {', '.join(facts['attacks'])}. Post-hoc calibration: "
              f"{', '.join(['none', *(facts['calibrations'] or [])])}.", "",
@@ -113,8 +116,36 @@ def _deltas(store, where, settings) -> list[str]:
     if "none" not in settings or len(settings) < 2:
         return []
     body = [t for t in (_table(store, m, delta=True, **where) for m in ("accuracy", "ece", "overconfidence")) if t]
-    body.append("Paired bootstrap intervals per seed and language: `xstore query delta_vs_baseline`.")
+    body += _significant(store, where)
     return _section("Intermediate training against the no-intermediate baseline (same seed)", body)
+
+
+# The adjustment the report's tests use: Holm 1979, the default of delta_vs_baseline.
+_ADJUST = "holm"
+
+
+def _significant(store, where, metrics=("accuracy", "ece", "overconfidence"), alpha=0.05) -> list[str]:
+    """The per-seed differences from delta_vs_baseline whose adjusted p-value is below alpha, saying how."""
+    rows = [r for r in named.run_readonly(store, "delta_vs_baseline", {"n_bins": where["n_bins"], "adjust": _ADJUST})
+            .to_pylist()
+            if r["base_model"] == where["base_model"] and r["target"] == where["target"]
+            and r["split"] == where["split"] and r["calibration"] == "none" and r["metric"] in metrics]
+    if not rows:
+        return []
+    kept = [r for r in rows if r["p_adjusted"] is not None and r["p_adjusted"] < alpha]
+    lines = [f"Paired bootstrap tests of each run against its baseline ({rows[0]['replicates']:,} replicates; "
+             f"`xstore query delta_vs_baseline` has them all): {len(kept)} of {len(rows)} differences in "
+             f"{', '.join(metrics)} have a p-value below {alpha} after Holm's adjustment (Holm 1979) over the rows "
+             "of each comparison (one intermediate setting, run variant, split, calibration and metric, across "
+             "seeds, targets, languages and attack settings).", ""]
+    if kept:
+        lines += ["| intermediate | variant | seed | language | attack | metric | delta | 95% interval | p | p (Holm) |",
+                  "|---|---|---:|---|---|---|---:|---|---:|---:|"]
+        lines += [f"| {r['intermediate']} | {r['variant']} | {r['seed']} | {r['language']} | {r['attack']} | "
+                  f"{r['metric']} | {r['delta']:.3f} | [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {r['p_value']:.3f} | "
+                  f"{r['p_adjusted']:.3f} |" for r in kept]
+        lines.append("")
+    return lines
 
 
 def _figures(store, where, facts, folder: Path) -> tuple[list[str], list[Path]]:

@@ -55,7 +55,7 @@ class Cell(SQLModel, table=True):
     started_at: datetime = Field(sa_type=DateTime)
     finished_at: datetime = Field(sa_type=DateTime)
     wall_seconds: float = Field(sa_type=Double)  # the runner's whole time: load + read + compute
-    # Where the time went (migration 0006; NULL on cells stored before it): reading models and saved training
+    # Where the time went (migration 0007; NULL on cells stored before it): reading models and saved training
     # states from disk, reading inputs from the database, the rest of the runner's time, and writing the rows
     # (a worker's shard plus the transaction's inserts up to its commit; the commit itself is not timed).
     load_seconds: Optional[float] = Field(default=None, sa_type=Double)
@@ -240,6 +240,10 @@ class Prediction(SQLModel, table=True):
     confidence: float = Field(sa_type=Double)  # max softmax probability at temperature 1
     # the scored unit: word index for token tagging, 0 for other heads; migration 0003 added it with a default
     unit: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Whether the scored input differs from the clean example: False for clean inputs, and for perturbed
+    # ones the attack left as they were (inputs a transfer reference already got wrong, noise that drew no
+    # edit); None where it is not known (rows written without it).
+    input_changed: Optional[bool] = None
 
 
 class SpanAnswer(SQLModel, table=True):
@@ -257,6 +261,31 @@ class SpanAnswer(SQLModel, table=True):
     candidates: list = Field(sa_column=Column(JSON, nullable=False))  # n-best texts, in prediction.logits order
     exact_match: float = Field(sa_type=Double)  # SQuAD v1.1 exact match, 0 or 1
     f1: float = Field(sa_type=Double)  # SQuAD v1.1 token F1, max over gold answers
+    # Whose answer normalisation scored exact_match and f1: "squad-v1.1" (SQuAD, XQuAD, TyDi QA GoldP, as
+    # XTREME scores them) or "mlqa-v1" (MLQA's official script: per-language articles and segmentation).
+    normalization: str
+
+
+class TagSentence(SQLModel, table=True):
+    """One tagged sentence: the counts its task score sums (token accuracy; IOB2 entity micro F1)."""
+
+    __tablename__ = "tag_sentence"
+    __table_args__ = _cell_rows("cell_key")
+    cell_key: str = Field(primary_key=True)
+    example_id: str = Field(primary_key=True)
+    run_key: str
+    task: str
+    split: str
+    language: str
+    attack: str  # "none": tagging inputs are never perturbed
+    words: int  # gold words of the sentence
+    scored_words: int  # words the model saw (the rest were cut off by max_length; they count as wrong)
+    correct_words: int  # words whose predicted tag is the gold one
+    # IOB2 entities as seqeval's get_entities finds them (Ramshaw & Marcus 1995 chunks; unscored words read "O");
+    # NULL for a tag set that is not IOB2 (UD POS).
+    gold_entities: Optional[int] = None
+    predicted_entities: Optional[int] = None
+    correct_entities: Optional[int] = None  # predicted entities with the gold one's type, start and end
 
 
 class CalibrationFit(SQLModel, table=True):
@@ -275,6 +304,9 @@ class CalibrationFit(SQLModel, table=True):
     n_examples: int
     nll_before: float = Field(sa_type=Double)
     nll_after: float = Field(sa_type=Double)
+    # The fitted T lies at or next to the limit of its search range (runners/calibrate.py): the data
+    # pushed it as far as the search allows (e.g. a dev set the model gets all right), so T is not a minimum.
+    at_bound: bool
 
 
 def _tables(rows: str) -> dict[str, str]:
@@ -284,6 +316,10 @@ def _tables(rows: str) -> dict[str, str]:
 
 #: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
 TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
+#: The views of migrations 0004 and 0005, computed when read (no SQLModel class): the calibration queries read
+#: calibrated_prediction, the task-score queries task_score and task_score_vs_baseline.
+VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction",
+                          "task_score", "task_score_vs_baseline")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.

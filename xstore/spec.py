@@ -11,10 +11,11 @@ from collections import Counter
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Literal, Optional, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer
 
+from xstore.alternatives import MlmSettings, TranslatedSettings, check_intermediate
 from xstore.catalog import ATTACKS, TASKS, get_attack, get_task
 from xstore.errors import UserError
 
@@ -82,6 +83,7 @@ class TrainSettings(_Strict):
         """The values that determine a run, as the planner hashes them into training cell keys."""
         values = handler(self)
         values.pop("checkpoint_every", None)
+        values.pop("variants", None)  # each variant is hashed as settings of its own
         if values.get("eval_every") is None:
             values.pop("eval_every", None)
         return values
@@ -93,6 +95,7 @@ class TrainSettings(_Strict):
         unset when the spec leaves it so, for each task's own length to apply.
         """
         values = dict(self)  # every field: model_dump leaves out checkpoint_every (see _key_values)
+        values.pop("variants", None)
         defaults = task.train_defaults if task is not None else {}
         for name, fallback in _TRAIN_FALLBACKS.items():
             if values[name] is None:
@@ -104,11 +107,30 @@ class TrainSettings(_Strict):
 
 # Used when neither the spec nor the task sets a value: jiant's XTREME settings for XNLI.
 _TRAIN_FALLBACKS = {"epochs": 2.0, "grad_accum_steps": 8}
+# What a variant may not set: it is not part of a run (resuming changes no result), so two variants differing
+# only there would be one run.
+_NOT_VARIED = ("checkpoint_every",)
+
+Scalar = Union[int, float, str, bool]
+
+
+class TargetTrainSettings(TrainSettings):
+    """Target-phase settings, and optionally several variants of them trained side by side."""
+
+    # Each entry is one variant: these settings with the entry's keys changed, e.g.
+    # variants = [{ label_smoothing = 0.0 }, { label_smoothing = 0.1 }] trains every target run twice. Empty:
+    # one run with these settings. Queries tell variants apart by their `variant` label (migration 0004).
+    variants: list[dict[str, Scalar]] = []
+
+    def variant_settings(self) -> list[TrainSettings]:
+        """The settings of each variant (these settings alone when there are no variants), in spec order."""
+        base = {name: value for name, value in self if name != "variants"}
+        return [TrainSettings(**{**base, **entry}) for entry in (self.variants or [{}])]
 
 
 class PhaseSettings(_Strict):
     intermediate: TrainSettings = TrainSettings()
-    target: TrainSettings = TrainSettings()
+    target: TargetTrainSettings = TargetTrainSettings()
 
 
 class PredictSettings(_Strict):
@@ -153,10 +175,15 @@ class Spec(_Strict):
     grid: Grid
     train: PhaseSettings = PhaseSettings()
     predict: PredictSettings = PredictSettings()
-    # Per-attack budgets and parameters, e.g. [attacks.charnoise] rate = 0.2.
-    attacks: dict[str, dict[str, Union[int, float, str, bool]]] = {}
+    # Per-attack budgets and parameters, e.g. [attacks.charnoise] rate = 0.2; several settings of one attack
+    # side by side with settings = [{ rate = 0.05 }, { rate = 0.1 }], each entry changing the table's keys.
+    attacks: dict[str, dict[str, Union[Scalar, list[dict[str, Scalar]]]]] = {}
     # Local data directories per task, overriding the catalogue's default source.
     data: dict[str, str] = {}
+    # Phang et al. 2020's alternatives (xstore/alternatives.py): the text of "TASK+mlm" settings, and where the
+    # translations of "TASK@translated" settings are and which languages they train on.
+    mlm: Optional[MlmSettings] = None
+    translated: dict[str, TranslatedSettings] = {}
 
     # Set by load_spec, not by the file.
     path: Optional[Path] = Field(None, exclude=True)
@@ -179,18 +206,34 @@ class Spec(_Strict):
             return list(have)
         return [language for language in self.grid.languages if language in have]
 
-    def attack_params(self, name: str) -> dict:
-        """The attack's budget and seed: catalogue defaults overridden by [attacks.NAME], typed as the defaults."""
+    def attack_settings(self, name: str) -> list[tuple[dict, dict]]:
+        """Each declared setting of the attack, in spec order: (protocol, params) as `attack_protocol` and
+        `attack_params` describe them; one setting unless [attacks.NAME] lists `settings`."""
+        table = self.attacks.get(name, {})
+        shared = {k: v for k, v in table.items() if k != "settings"}
+        return [(self._protocol(name, {**shared, **entry}), self._params(name, {**shared, **entry}))
+                for entry in (table.get("settings") or [{}])]
+
+    def attack_params(self, name: str, setting: int = 0) -> dict:
+        """The attack's budget and seed in its `setting`-th setting: catalogue defaults overridden by the spec,
+        typed as the defaults."""
+        return self.attack_settings(name)[setting][1]
+
+    def attack_protocol(self, name: str, setting: int = 0) -> dict:
+        """protocol, and for "transfer" the reference run's intermediate setting and seed (None: each run's own),
+        of the attack's `setting`-th setting."""
+        return self.attack_settings(name)[setting][0]
+
+    @staticmethod
+    def _params(name: str, options: dict) -> dict:
         entry = get_attack(name)
-        given = {k: v for k, v in self.attacks.get(name, {}).items() if k not in PROTOCOL_OPTIONS}
+        given = {k: v for k, v in options.items() if k not in PROTOCOL_OPTIONS}
         # `share = 1` and `share = 1.0` are one budget, so one cell key.
         return {k: float(v) if isinstance(entry.defaults.get(k), float) else v for k, v in {**entry.defaults, **given}.items()}
 
-    def attack_protocol(self, name: str) -> dict:
-        """protocol, and for "transfer" the reference run's intermediate setting and seed (None: each run's own)."""
-        entry = get_attack(name)
-        options = self.attacks.get(name, {})
-        protocol = options.get("protocol", entry.protocols[0])
+    @staticmethod
+    def _protocol(name: str, options: dict) -> dict:
+        protocol = options.get("protocol", get_attack(name).protocols[0])
         transfer = protocol == "transfer"
         return {"protocol": protocol, "reference": options.get("reference", "none") if transfer else None,
                 "reference_seed": options.get("reference_seed") if transfer else None}
@@ -244,13 +287,18 @@ def _describe(err: ValidationError, raw: dict) -> str:
 
 def _allowed_keys(loc: tuple) -> list[str]:
     model: type[BaseModel] = Spec
-    for part in loc:
-        field = model.model_fields.get(str(part))
+    parts = list(loc)
+    while parts:
+        field = model.model_fields.get(str(parts.pop(0)))
         annotation = field.annotation if field else None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
+        if get_origin(annotation) is dict and parts:  # [translated.TASK]: the next part is the table's name
+            annotation = get_args(annotation)[1]
+            parts.pop(0)
+        # Optional[Model] holds the model among its arguments
+        found = [a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not found:
             return []
+        model = found[0]
     return [name for name in model.model_fields if name != "path"]
 
 
@@ -282,17 +330,7 @@ def _check_names(spec: Spec, path: Path) -> None:
     """Catalogue checks that pydantic cannot do: tasks, attacks, languages, models, methods."""
     grid = spec.grid
     known_tasks = sorted(TASKS)
-    for setting in grid.intermediate:
-        names = [setting] if isinstance(setting, str) else setting
-        if not isinstance(setting, str) and len(setting) < 2:
-            _fail(path, "grid.intermediate", f"a multitask setting lists two or more tasks, got {setting!r}")
-        for name in names:
-            if name == "none" and isinstance(setting, str):
-                continue
-            if name not in TASKS:
-                _fail(path, "grid.intermediate", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
-            if "en" not in get_task(name).splits.get("train", ()):
-                _fail(path, "grid.intermediate", f"task {name!r} has no English training split")
+    check_intermediate(spec, path)
     for name in grid.targets:
         if name not in TASKS:
             _fail(path, "grid.targets", f"unknown task {name!r}; {_suggest(name, known_tasks)}known: {', '.join(known_tasks)}")
@@ -324,7 +362,8 @@ def _check_names(spec: Spec, path: Path) -> None:
     for name, params in spec.attacks.items():
         if name not in ATTACKS:
             _fail(path, f"attacks.{name}", f"unknown attack; known: {', '.join(sorted(ATTACKS))}")
-        _check_attack_options(spec, path, ATTACKS[name], params)
+        _check_attack_settings(spec, path, ATTACKS[name], params)
+    _check_variants(spec, path)
     for method in grid.calibration:
         if method not in CALIBRATION_METHODS:
             _fail(path, "grid.calibration", f"unknown method {method!r}; known: {', '.join(CALIBRATION_METHODS)}")
@@ -350,9 +389,54 @@ def _check_names(spec: Spec, path: Path) -> None:
         _fail(path, "database", f"folder {spec.database_path.parent} does not exist")
 
 
-def _check_attack_options(spec: Spec, path: Path, entry, params: dict) -> None:
-    """[attacks.NAME]: known parameters of the default's type, a protocol the attack has, a reference in the grid."""
-    where = f"attacks.{entry.name}"
+def _check_attack_settings(spec: Spec, path: Path, entry, table: dict) -> None:
+    """[attacks.NAME] and each entry of its `settings`: valid options, and no two settings alike."""
+    settings = table.get("settings")
+    if settings is None:
+        _check_attack_options(spec, path, entry, table, f"attacks.{entry.name}")
+        return
+    if not isinstance(settings, list) or not settings:
+        _fail(path, f"attacks.{entry.name}.settings", "a list of one or more settings, e.g. [{ rate = 0.05 }, { rate = 0.1 }]")
+    shared = {k: v for k, v in table.items() if k != "settings"}
+    seen = {}
+    for i, item in enumerate(settings):
+        where = f"attacks.{entry.name}.settings[{i}]"
+        if "settings" in item:
+            _fail(path, where, "a setting cannot list settings of its own")
+        _check_attack_options(spec, path, entry, {**shared, **item}, where)
+        protocol, params = spec._protocol(entry.name, {**shared, **item}), spec._params(entry.name, {**shared, **item})
+        same = seen.setdefault(repr((protocol, params)), i)
+        if same != i:
+            _fail(path, where, f"declares the same setting as settings[{same}] (protocol, reference and budget)")
+
+
+def _check_variants(spec: Spec, path: Path) -> None:
+    """[train.target] variants: each entry changes known settings to valid values, and no two are alike."""
+    target = spec.train.target
+    if "variants" in target.model_fields_set and not target.variants:
+        _fail(path, "train.target.variants", "a list of one or more variants, e.g. [{ label_smoothing = 0.1 }]")
+    allowed = [name for name in TrainSettings.model_fields if name not in _NOT_VARIED]
+    seen = {}
+    base = {name: value for name, value in target if name != "variants"}
+    for i, entry in enumerate(target.variants):
+        where = f"train.target.variants[{i}]"
+        for key in entry:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f"did you mean {hint[0]!r}? " if hint else ""
+                _fail(path, f"{where}.{key}", f"not a setting a variant can change; {suggestion}allowed: {', '.join(allowed)}")
+        try:
+            settings = TrainSettings(**{**base, **entry})
+        except ValidationError as err:
+            _fail(path, where, _describe(err, entry))
+        same = seen.setdefault(repr(settings.model_dump()), i)
+        if same != i:
+            _fail(path, where, f"declares the same training as variants[{same}]")
+
+
+def _check_attack_options(spec: Spec, path: Path, entry, params: dict, where: str) -> None:
+    """One setting of an attack: known parameters of the default's type, a protocol the attack has, a reference in
+    the grid."""
     options = PROTOCOL_OPTIONS if len(entry.protocols) > 1 else ()
     extra = sorted(set(params) - set(entry.defaults) - set(PROTOCOL_OPTIONS))
     if extra:

@@ -1,7 +1,9 @@
 """Paper tables: rows = intermediate settings, columns = languages and their average, cells mean ± std over
 seeds, the best cell of each column marked; rendered as booktabs LaTeX, Markdown or CSV.
 
-The values come from the named queries (one value per run); only the roll-up over seeds happens here.
+The values come from the named queries (one value per run); only the roll-up over seeds happens here. Where
+the selected runs hold several run variants or attack settings, each gets rows of its own ("demo-sentiment /
+label_smoothing=0.1", "none / charnoise[rate=0.05]"): configurations are never rolled up together.
 """
 
 from __future__ import annotations
@@ -45,8 +47,17 @@ METRICS: dict[str, Metric] = {
     "ece_shift": Metric("ece_perturbed_vs_clean", "ece_shift", "lower", "ECE perturbed - ECE clean", True),
     "confidence_on_successful_attacks": Metric("confidence_on_successful_attacks", "mean_confidence", "lower",
                                                "confidence in wrong answers after a successful attack"),
+    "changed_share": Metric("attack_success_rate", "changed_share", "none",
+                            "share of attacked inputs whose text the attack changed"),
+    # The paper's own results (Phang et al. 2020, Table 1 and the appendix): each target by its XTREME metric, 0-100.
+    "task_score": Metric("task_score_by_language", "score", "higher", "XTREME task score (0-100)"),
+    "xtreme": Metric("task_score_by_language", "score", "higher",
+                     "XTREME score, each target averaged over its languages, then over targets (0-100)"),
 }
-ADVERSARIAL = {"attack_success_rate", "ece_shift", "confidence_on_successful_attacks"}
+ADVERSARIAL = {"attack_success_rate", "ece_shift", "confidence_on_successful_attacks", "changed_share"}
+# Named queries that can keep only the inputs an attack changed ($changed_only).
+_CHANGED_ONLY = {"attack_success_rate", "ece_perturbed_vs_clean", "confidence_on_successful_attacks"}
+ALL_ATTACKS = "all"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,10 @@ class PaperTable:
     cells: dict[tuple[str, str], Cell]
     where: dict = field(default_factory=dict)  # base model, target, split, attack, calibration
     delta: bool = False
+    row_header: str = "intermediate"  # what a row is: "intermediate", with " / variant" and " / attack" as needed
+    unranked: set = field(default_factory=set)  # rows left out of the best-cell marking (selection rules)
+    note: str = ""  # a sentence added to the caption
+    percent_scale: float = 100.0  # what --percent multiplies by: 1 for scores already on a 0-100 scale
 
     def best(self, digits: Optional[int] = None, scale: float = 1.0) -> set[tuple[str, str]]:
         """The best cell(s) of each column by the metric's direction, comparing means as shown with `digits`
@@ -76,7 +91,8 @@ class PaperTable:
         score = {"lower": lambda x: x, "higher": lambda x: -x, "zero": abs}[better]
         out = set()
         for column in self.columns:
-            shown = {row: self.cells[(row, column)].mean * scale for row in self.rows if (row, column) in self.cells}
+            shown = {row: self.cells[(row, column)].mean * scale for row in self.rows
+                     if (row, column) in self.cells and row not in self.unranked}
             if digits is not None:
                 shown = {row: round(v, digits) for row, v in shown.items()}
             scored = {row: score(v) for row, v in shown.items()}
@@ -90,29 +106,44 @@ class PaperTable:
         m = METRICS[self.metric]
         what = f"{m.label}, difference from the no-intermediate baseline of the same seed" if self.delta else m.label
         w = self.where
-        return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}, "
-                f"calibration {w['calibration']}; mean ± std over seeds")
+        changed = ", only inputs the attack changed" if w.get("changed_only") else ""
+        return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}{changed}, "
+                f"calibration {w['calibration']}; mean ± std over seeds" + (f". {self.note}" if self.note else ""))
 
 
 def build(store, metric: str, *, split: str = "test", attack: Optional[str] = None, calibration: str = "none",
           n_bins: int = 10, base_model: Optional[str] = None, target: Optional[str] = None, delta: bool = False,
-          languages: Optional[Sequence[str]] = None, settings: Optional[Sequence[str]] = None) -> PaperTable:
-    """Roll a metric up over seeds into a table; `languages` and `settings` fix the column and row order."""
+          languages: Optional[Sequence[str]] = None, settings: Optional[Sequence[str]] = None,
+          changed_only: bool = False) -> PaperTable:
+    """Roll a metric up over seeds into a table; `languages` and `settings` fix the column and row order.
+
+    `attack`: "none" (clean inputs; the default for clean metrics), an attack setting as the queries label it,
+    an attack's name (all its settings), or "all" (the default for adversarial metrics); several attack
+    settings, like several run variants, get rows of their own. `changed_only`: adversarial metrics over the
+    inputs the attack changed only.
+    """
+    if metric == "xtreme":  # columns are targets, not languages: xstore.paper builds it
+        raise UserError("the xtreme table is built by xstore.paper.build")
     if metric not in METRICS:
         raise UserError(f"unknown table {metric!r}; choose one of {', '.join(METRICS)}")
     m = METRICS[metric]
-    rows = named.run_readonly(store, m.query, {"n_bins": n_bins} if m.has_bins else {}).to_pylist()
+    params = {"n_bins": n_bins} if m.has_bins else {}
+    if changed_only:
+        if m.query not in _CHANGED_ONLY:
+            raise UserError(f"--changed-only applies to the adversarial tables ({', '.join(sorted(ADVERSARIAL))})")
+        params["changed_only"] = True
+    rows = named.run_readonly(store, m.query, params).to_pylist()
     if not rows:
         raise UserError(f"no {metric} values in {store.path}: is the database filled?")
-    if attack is None:
-        attack = _only({r["attack"] for r in rows}, "attack", "--attack") if metric in ADVERSARIAL else "none"
-    where = {"split": split, "attack": attack, "calibration": calibration}
+    where = {"split": split, "calibration": calibration}
     for column, value in where.items():
         if column in rows[0]:
             present = sorted({r[column] for r in rows})
             if value not in present:
                 raise UserError(f"no {metric} values with {column} {value!r}; the database has {', '.join(present)}")
             rows = [r for r in rows if r[column] == value]
+    rows, where["attack"] = _attack_rows(rows, metric, attack)
+    where["changed_only"] = changed_only
     where["base_model"] = base_model or _only({r["base_model"] for r in rows}, "base model", "--base-model")
     where["target"] = target or _only({r["target"] for r in rows}, "target task", "--target")
     rows = [r for r in rows if r["base_model"] == where["base_model"] and r["target"] == where["target"]]
@@ -121,7 +152,26 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     values = _per_run(rows, m.column)
     if delta:
         values = _deltas(values)
-    return _assemble(metric, values, where, delta, languages, settings)
+    table = _assemble(metric, values, where, delta, languages, settings)
+    if metric == "task_score":
+        table.percent_scale = 1.0  # XTREME's scores are on a 0-100 scale already
+    return table
+
+
+def _attack_rows(rows: list[dict], metric: str, attack: Optional[str]) -> tuple[list[dict], str]:
+    """The rows of the chosen attack setting(s), and how the caption names them."""
+    present = sorted({r["attack"] for r in rows})
+    if attack is None:
+        attack = ALL_ATTACKS if metric in ADVERSARIAL else "none"
+    if attack == ALL_ATTACKS:
+        chosen = set(present)
+    elif attack in present:
+        chosen = {attack}
+    else:  # an attack's name: every setting of it
+        chosen = {label for label in present if label.split("[", 1)[0] == attack}
+    if not chosen:
+        raise UserError(f"no {metric} values with attack {attack!r}; the database has {', '.join(present)}")
+    return [r for r in rows if r["attack"] in chosen], ", ".join(sorted(chosen))
 
 
 def _only(values: set, what: str, option: str) -> str:
@@ -130,26 +180,26 @@ def _only(values: set, what: str, option: str) -> str:
     raise UserError(f"the database has several of {what}: {', '.join(sorted(values))}; choose one with {option}")
 
 
-def _per_run(rows: list[dict], column: str) -> dict[tuple[str, str, int], float]:
-    """(intermediate, language, seed) -> value, refusing two runs with the same setting and seed."""
+def _per_run(rows: list[dict], column: str) -> dict[tuple[tuple, str, int], float]:
+    """((intermediate, variant, attack), language, seed) -> value, refusing two runs of one configuration and seed."""
     out = {}
     for r in rows:
-        key = (r["intermediate"], r["language"], r["seed"])
+        key = ((r["intermediate"], r.get("variant", "default"), r["attack"]), r["language"], r["seed"])
         if key in out:
-            raise UserError(f"two runs of intermediate {key[0]!r}, seed {key[2]} in {key[1]!r} (runs with other "
-                            "hyperparameters in the same database?); query them by run_key instead")
+            raise UserError(f"two runs of intermediate {key[0][0]!r}, variant {key[0][1]!r}, seed {key[2]} in "
+                            f"{key[1]!r}; query them by run_key instead")
         if r[column] is not None and not (isinstance(r[column], float) and math.isnan(r[column])):
             out[key] = float(r[column])
     return out
 
 
 def _deltas(values: dict) -> dict:
-    """Each setting's value minus the no-intermediate baseline of the same language and seed."""
+    """Each setting's value minus the no-intermediate baseline of the same variant, attack, language and seed."""
     out = {}
-    for (setting, language, seed), value in values.items():
-        baseline = values.get(("none", language, seed))
+    for ((setting, variant, attack), language, seed), value in values.items():
+        baseline = values.get((("none", variant, attack), language, seed))
         if setting != "none" and baseline is not None:
-            out[(setting, language, seed)] = value - baseline
+            out[((setting, variant, attack), language, seed)] = value - baseline
     if not out:
         raise UserError("no run has a no-intermediate baseline of the same seed to compare with")
     return out
@@ -162,24 +212,31 @@ def _language_order(languages) -> list[str]:
 def _assemble(metric, values, where, delta, languages, settings) -> PaperTable:
     present_languages = {lang for _, lang, _ in values}
     columns = [x for x in (languages or _language_order(present_languages)) if x in present_languages]
-    present_settings = {s for s, _, _ in values}
-    rows = [s for s in (settings or []) if s in present_settings]
-    rows += sorted(present_settings - set(rows), key=lambda s: (s != "none", s))
+    configurations = {c for c, _, _ in values}
+    order = {s: i for i, s in enumerate(settings or [])}
+    ordered = sorted(configurations, key=lambda c: (c[0] not in order, order.get(c[0], 0), c[0] != "none", c[0],
+                                                    c[1] != "default", c[1], c[2] != "none", c[2]))
+    # a row names its intermediate setting, and its variant and attack setting where the table holds several
+    shown = [i for i in (1, 2) if len({c[i] for c in configurations}) > 1]
+    label = {c: " / ".join([c[0], *(c[i] for i in shown)]) for c in ordered}
     cells = {}
-    for setting in rows:
+    for configuration in ordered:
+        row = label[configuration]
         for language in columns:
-            seeds = [v for (s, lang, _), v in values.items() if s == setting and lang == language]
+            seeds = [v for (c, lang, _), v in values.items() if c == configuration and lang == language]
             if seeds:
-                cells[(setting, language)] = _cell(seeds)
+                cells[(row, language)] = _cell(seeds)
         # the average over languages per seed, then over seeds; only seeds with every language count
         by_seed = {}
-        for (s, lang, seed), v in values.items():
-            if s == setting and lang in columns:
+        for (c, lang, seed), v in values.items():
+            if c == configuration and lang in columns:
                 by_seed.setdefault(seed, []).append(v)
         complete = [sum(vs) / len(vs) for vs in by_seed.values() if len(vs) == len(columns)]
         if complete:
-            cells[(setting, AVERAGE)] = _cell(complete)
-    return PaperTable(metric, rows, columns + [AVERAGE], cells, where=where, delta=delta)
+            cells[(row, AVERAGE)] = _cell(complete)
+    header = " / ".join(["intermediate", *({1: "variant", 2: "attack"}[i] for i in shown)])
+    return PaperTable(metric, [label[c] for c in ordered], columns + [AVERAGE], cells, where=where, delta=delta,
+                      row_header=header)
 
 
 def _cell(values: list[float]) -> Cell:
@@ -212,10 +269,11 @@ def _latex_escape(text: str) -> str:
 
 def to_latex(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
     """A booktabs tabular with a comment line saying what it holds; the best cell per column in bold."""
-    scale = 100.0 if percent else 1.0
-    header = ["Intermediate"] + [("Avg." if c == AVERAGE else _latex_escape(c)) for c in table.columns]
+    scale = table.percent_scale if percent else 1.0
+    header = [_latex_escape(table.row_header.capitalize())] + [("Avg." if c == AVERAGE else _latex_escape(c))
+                                                                for c in table.columns]
     best = table.best(digits, scale)
-    lines = [f"% {table.caption}" + (" (x100)" if percent else ""),
+    lines = [f"% {table.caption}" + (" (x100)" if percent and scale != 1.0 else ""),
              f"\\begin{{tabular}}{{l{'c' * len(table.columns)}}}", "\\toprule",
              " & ".join(header) + " \\\\", "\\midrule"]
     for row in table.rows:
@@ -230,9 +288,9 @@ def to_latex(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
 
 def to_markdown(table: PaperTable, digits: int = 3, percent: bool = False) -> str:
     """A Markdown table with the best cell per column in bold, and the caption in italics below."""
-    scale = 100.0 if percent else 1.0
+    scale = table.percent_scale if percent else 1.0
     best = table.best(digits, scale)
-    lines = ["| intermediate | " + " | ".join("average" if c == AVERAGE else c for c in table.columns) + " |",
+    lines = [f"| {table.row_header} | " + " | ".join("average" if c == AVERAGE else c for c in table.columns) + " |",
              "|---|" + "|".join("---:" for _ in table.columns) + "|"]
     for row in table.rows:
         cells = []
@@ -240,7 +298,7 @@ def to_markdown(table: PaperTable, digits: int = 3, percent: bool = False) -> st
             text = _cell_text(table.cells.get((row, column)), digits, scale, " ± ")
             cells.append(f"**{text}**" if (row, column) in best else text)
         lines.append("| " + " | ".join([row.replace("|", "\\|")] + cells) + " |")
-    lines += ["", f"*{table.caption}" + (" (x100)" if percent else "") + "*"]
+    lines += ["", f"*{table.caption}" + (" (x100)" if percent and scale != 1.0 else "") + "*"]
     return "\n".join(lines) + "\n"
 
 
@@ -249,7 +307,7 @@ def to_csv(table: PaperTable) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     names = ["average" if c == AVERAGE else c for c in table.columns]
-    writer.writerow(["intermediate"] + [f"{n}{suffix}" for n in names for suffix in ("", "_std", "_seeds")])
+    writer.writerow([table.row_header] + [f"{n}{suffix}" for n in names for suffix in ("", "_std", "_seeds")])
     for row in table.rows:
         out = [row]
         for column in table.columns:

@@ -15,6 +15,10 @@
   plus `span_answer` (one dict per example) for span extraction.
 - `dev_score(scored)`: the `METRIC` of `predict`'s output.
 
+What the XTREME task scores sum is computed beside two heads and called by `predict.py` for them:
+`tagging.sentence_scores` (per sentence: words right, IOB2 entity counts) and `span.official_scores` (each QA
+dataset's own exact match and F1).
+
 Each module's docstring says how its confidence is defined, and where that definition comes from.
 """
 

@@ -28,8 +28,11 @@ for model selection is the mean F1 (on a 0 to 1 scale, not the official script's
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import string
+import sys
+import unicodedata
 
 import numpy as np
 
@@ -206,3 +209,74 @@ def f1_score(prediction: str, gold: str) -> float:
 def dev_score(scored: dict) -> float:
     """Mean SQuAD F1 over the questions (0 to 1)."""
     return float(np.mean([a["f1"] for a in scored["span_answer"]])) if scored["span_answer"] else 0.0
+
+
+# -- task scores: each dataset's official exact match and F1 (XTREME, Hu et al. 2020) -------------------------
+# XQuAD and TyDi QA GoldP are scored with SQuAD v1.1's script (XTREME's scripts/eval_qa / third_party
+# evaluate_squad.py); MLQA with its own mlqa_evaluation_v1.py (Lewis et al. 2020), whose normalisation depends on
+# the context language: Unicode punctuation, per-language articles, and for Chinese one token per CJK character.
+OFFICIAL_NORMALIZATION = {"mlqa": "mlqa-v1"}  # task -> script; every other span task: "squad-v1.1"
+
+
+
+@functools.cache
+def _mlqa_punct() -> frozenset:
+    """mlqa_evaluation_v1.py's PUNCT: every Unicode character of a category P*, and ASCII punctuation (built on
+    first use: the scan of all code points takes a fraction of a second)."""
+    return frozenset(chr(i) for i in range(sys.maxunicode) if unicodedata.category(chr(i)).startswith("P")) | set(string.punctuation)
+
+# Its articles per language (None: the language has no formal articles). The Arabic pattern is the script's
+# own: its first branch can never match, so every "ال" is removed wherever it stands.
+_MLQA_ARTICLES = {
+    "en": r"\b(a|an|the)\b", "es": r"\b(un|una|unos|unas|el|la|los|las)\b", "hi": None,
+    "vi": r"\b(của|là|cái|chiếc|những)\b", "de": r"\b(ein|eine|einen|einem|eines|einer|der|die|das|den|dem|des)\b",
+    "ar": "\\sال^|ال", "zh": None,
+}
+_CJK = re.compile(r"[\u4e00-\u9fa5]")  # the script's "Chinese character" range
+
+
+def mlqa_normalize(text: str, language: str) -> str:
+    """MLQA's official normalisation: lower case, no punctuation, no articles, then whitespace tokens (Chinese:
+    each CJK character and punctuation mark its own token), joined by single spaces."""
+    if language not in _MLQA_ARTICLES:
+        raise UserError(f"MLQA's official script has no normalisation for language {language!r}")
+    punct = _mlqa_punct()
+    text = "".join(ch for ch in text.lower() if ch not in punct)
+    if _MLQA_ARTICLES[language]:
+        text = re.sub(_MLQA_ARTICLES[language], " ", text)
+    if language != "zh":
+        return " ".join(text.split())
+    tokens, pending = [], ""
+    for ch in text:
+        if _CJK.search(ch) or ch in punct:
+            tokens += pending.split()
+            tokens.append(ch)
+            pending = ""
+        else:
+            pending += ch
+    tokens += pending.split()
+    return " ".join(t for t in tokens if t.strip())
+
+
+def mlqa_scores(prediction: str, gold: str, language: str) -> tuple[float, float]:
+    """(exact match, F1) as mlqa_evaluation_v1.py scores one answer: no special case for empty answers."""
+    pred, truth = mlqa_normalize(prediction, language), mlqa_normalize(gold, language)
+    same = sum((collections.Counter(pred.split()) & collections.Counter(truth.split())).values())
+    if same == 0:
+        return float(pred == truth), 0.0
+    precision, recall = same / len(pred.split()), same / len(truth.split())
+    return float(pred == truth), 2 * precision * recall / (precision + recall)
+
+
+def official_scores(answers: list[dict], task: str, language: str) -> list[dict]:
+    """The answers with exact_match, f1 and normalization as the task's official script scores them (max over
+    gold answers); SQuAD v1.1's (already computed by `predict`) for every task but MLQA."""
+    script = OFFICIAL_NORMALIZATION.get(task, "squad-v1.1")
+    if script == "squad-v1.1":
+        return [{**a, "normalization": script} for a in answers]
+    out = []
+    for a in answers:
+        scores = [mlqa_scores(a["answer"], g, language) for g in a["gold"] or [""]]
+        out.append({**a, "exact_match": max(s[0] for s in scores), "f1": max(s[1] for s in scores),
+                    "normalization": script})
+    return out

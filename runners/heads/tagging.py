@@ -99,3 +99,53 @@ def dev_score(scored: dict) -> float:
     if len(scored["label"]) == 0:
         return 0.0
     return float((scored["logits"].argmax(axis=1) == scored["label"]).mean())
+
+
+# -- task scores: per-sentence counts, summed in SQL (queries/task_score_by_language.sql) ----------------------
+
+
+def is_iob2(labels) -> bool:
+    """Whether a tag set is IOB2 (Tjong Kim Sang & Veenstra 1999): "O", and "B-type" / "I-type" tags."""
+    return bool(labels) and all(tag == "O" or (tag[:2] in ("B-", "I-") and len(tag) > 2) for tag in labels)
+
+
+def entities(tags: list[str]) -> set[tuple[str, int, int]]:
+    """(type, first, last) of every entity in one sentence's IOB2 tags, found as seqeval's get_entities finds
+    them in its default (conlleval) mode, the mode XTREME scores PAN-X with: an entity starts at "B-", and also
+    at an "I-" after "O" or after a tag of another type; it ends before "O", "B-" or a change of type.
+    tests/runners/test_task_scores.py checks agreement with seqeval on random tag sequences."""
+    found, start, prev_tag, prev_type = set(), 0, "O", ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, kind = (tag[0], tag[2:]) if tag != "O" else ("O", "")
+        if prev_tag != "O" and (prefix in ("B", "O") or kind != prev_type):
+            found.add((prev_type, start, i - 1))
+        if prefix == "B" or (prefix != "O" and (prev_tag == "O" or kind != prev_type)):
+            start = i
+        prev_tag, prev_type = prefix, kind
+    return found
+
+
+def sentence_scores(examples: list[dict], scored: dict, labels) -> list[dict]:
+    """Per example: its words, scored words, correct words and (for an IOB2 tag set) entity counts.
+
+    A word the model never saw (cut off by max_length) counts as wrongly tagged and reads "O" for entities, so
+    the scores are over the gold sentences as XTREME's are, not over what fitted into the model.
+    """
+    predicted = [[-1] * len(e["fields"]["tags"]) for e in examples]
+    pred = scored["logits"].argmax(axis=1) if len(scored["label"]) else []
+    for i, word, tag in zip(scored["example"], scored["unit"], pred):
+        predicted[int(i)][int(word)] = int(tag)
+    iob2 = is_iob2(labels)
+    out = []
+    for i, example in enumerate(examples):
+        gold = example["fields"]["tags"]
+        row = {"example": i, "words": len(gold), "scored_words": sum(t >= 0 for t in predicted[i]),
+               "correct_words": sum(p == g for p, g in zip(predicted[i], gold)),
+               "gold_entities": None, "predicted_entities": None, "correct_entities": None}
+        if iob2:
+            gold_set = entities([labels[g] for g in gold])
+            pred_set = entities([labels[p] if p >= 0 else "O" for p in predicted[i]])
+            row.update(gold_entities=len(gold_set), predicted_entities=len(pred_set),
+                       correct_entities=len(gold_set & pred_set))
+        out.append(row)
+    return out

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pytest
 
 from xstore import named
+from xstore.keys import canonical_json
 from xstore.db import Store
 
 
@@ -36,32 +37,48 @@ class QueryDB:
 
     # -- writing -----------------------------------------------------------------------------
 
+    def insert(self, table: str, rows: pa.Table) -> None:
+        """Insert an Arrow table of rows (e.g. concatenated run_rows or prediction_rows) in one statement."""
+        self._insert(table, rows)
+
     def _insert(self, table: str, rows: pa.Table) -> None:
         with self.store.connect() as con:
             con.register("_rows", rows)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
 
-    def add_run(self, key: str, *, seed: int = 1, base_model: str = "builtin:tiny-xlmr",
-                intermediate: str = "none", task: str = "demo-nli", phase: str = "target") -> str:
-        """One training_run row with every NOT NULL column filled with a plausible value."""
-        rows = pa.table({
+    def add_run(self, key: str, **options) -> str:
+        """One training_run row with every NOT NULL column filled with a plausible value (see run_rows)."""
+        self._insert("training_run", self.run_rows(key, **options))
+        return key
+
+    @staticmethod
+    def run_rows(key: str, *, seed: int = 1, base_model: str = "builtin:tiny-xlmr", intermediate: str = "none",
+                 task: str = "demo-nli", phase: str = "target", hparams: dict | None = None,
+                 parent_key: str | None = None) -> pa.Table:
+        """The training_run row add_run inserts, as an Arrow table (concatenate many to insert them at once)."""
+        return pa.table({
             "key": [key], "phase": [phase], "base_model": [base_model], "intermediate": [intermediate],
-            "task": [task], "seed": pa.array([seed], pa.int32()), "parent_key": pa.array([None], pa.string()),
-            "hparams": ["{}"], "code_version": pa.array([1], pa.int32()), "task_versions": ["{}"],
+            "task": [task], "seed": pa.array([seed], pa.int32()), "parent_key": pa.array([parent_key], pa.string()),
+            "hparams": [canonical_json(hparams or {})], "code_version": pa.array([1], pa.int32()), "task_versions": ["{}"],
             "status": ["done"], "checkpoint_path": [f"runs/{key}"], "checkpoint_sha256": ["0" * 64],
             "wall_seconds": [1.5], "steps": pa.array([8], pa.int32()), "train_examples": pa.array([64], pa.int32()),
             "dev_accuracy": pa.array([None], pa.float64()),
         })
-        self._insert("training_run", rows)
-        return key
 
-    def add_predictions(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
-                        split: str = "test", task: str = "demo-nli", example_ids=None) -> None:
-        """Prediction rows for one run, attack and split; logits are stored as float32.
+    def add_predictions(self, run_key: str, logits, labels, **options) -> None:
+        """Prediction rows for one run, attack and split (see prediction_rows)."""
+        self._insert("prediction", self.prediction_rows(run_key, logits, labels, **options))
+
+    def prediction_rows(self, run_key: str, logits, labels, *, language="en", attack: str = "none",
+                        split: str = "test", task: str = "demo-nli", example_ids=None, changed=None,
+                        cell_key: str | None = None) -> pa.Table:
+        """Prediction rows for one run, attack and split, as an Arrow table; logits are stored as float32.
 
         `language` is one language for all rows, or a sequence with one language per row. `example_ids`
         names the inputs (to pair clean and perturbed predictions, or two runs); fresh ids by default.
+        `changed` (input_changed) is one value or one per row; by default False for clean inputs and True
+        for perturbed ones. `cell_key` names the predict cell (by default one per run, language, attack, split).
         """
         z = np.asarray(logits, dtype=np.float32)
         if z.ndim != 2:
@@ -75,8 +92,11 @@ class QueryDB:
         assert len(ids) == n
         languages = [language] * n if isinstance(language, str) else [str(x) for x in language]
         assert len(languages) == n
-        rows = pa.table({
-            "cell_key": pa.array([f"predict-{run_key}-{x}-{attack}-{split}" for x in languages], pa.string()),
+        if changed is None:
+            changed = attack != "none"
+        changed = [bool(changed)] * n if np.ndim(changed) == 0 else [bool(x) for x in changed]
+        return pa.table({
+            "cell_key": pa.array([cell_key or f"predict-{run_key}-{x}-{attack}-{split}" for x in languages], pa.string()),
             "example_id": pa.array(ids, pa.string()),
             "perturbation_id": pa.array([None if attack == "none" else f"p-{i}" for i in ids], pa.string()),
             "run_key": pa.array([run_key] * n, pa.string()),
@@ -89,17 +109,18 @@ class QueryDB:
                                                pa.array(z.reshape(-1), pa.float32())),
             "pred_label": pa.array(z.argmax(axis=1).astype(np.int32)),
             "confidence": pa.array(probs.max(axis=1), pa.float64()),
+            "input_changed": pa.array(changed, pa.bool_()),
         })
-        self._insert("prediction", rows)
 
-    def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature", language: str = "en") -> None:
+    def add_fit(self, run_key: str, temperature: float, *, method: str = "temperature", language: str = "en",
+                at_bound: bool = False) -> None:
         """One calibration_fit row for `run_key` at the given temperature, fit on `language`'s dev set."""
         rows = pa.table({
             "key": [f"fit-{run_key}-{method}-{language}"], "run_key": [run_key], "method": [method],
             "temperature": pa.array([float(temperature)], pa.float64()),
             "params": ['{"search": "golden-section on log T"}'], "fit_task": ["demo-nli"], "fit_split": ["dev"],
             "fit_language": [language], "n_examples": pa.array([10], pa.int32()),
-            "nll_before": [0.7], "nll_after": [0.6],
+            "nll_before": [0.7], "nll_after": [0.6], "at_bound": [at_bound],
         })
         self._insert("calibration_fit", rows)
 

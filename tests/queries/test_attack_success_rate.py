@@ -20,6 +20,16 @@ def test_values(qdb):
     assert (row["language"], row["attack"], row["n"], row["attempted"], row["succeeded"]) == ("de", "charnoise", 4, 3, 2)
     assert row["clean_accuracy"] == 0.75 and row["perturbed_accuracy"] == 0.25 and row["accuracy_drop"] == 0.5
     assert row["success_rate"] == pytest.approx(2 / 3)
+    assert row["n_changed"] == 3 and row["changed_share"] == 0.75
+
+
+def test_changed_only_leaves_out_the_unchanged_input(qdb):
+    """Without e2 (left as it was, and wrong when clean): clean accuracy 3/3, perturbed 1/3; the same 2 of 3
+    successes, since an unchanged input the run gets wrong is never attempted."""
+    fill(qdb)
+    row = qdb.query("attack_success_rate", changed_only=True).iloc[0]
+    assert (row["n"], row["n_changed"], row["attempted"], row["succeeded"]) == (3, 3, 3, 2)
+    assert row["clean_accuracy"] == 1.0 and row["perturbed_accuracy"] == pytest.approx(1 / 3)
 
 
 def test_nothing_attempted_is_null(qdb):

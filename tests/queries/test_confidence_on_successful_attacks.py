@@ -47,3 +47,13 @@ def test_no_success_gives_null_means(qdb):
     row = qdb.query("confidence_on_successful_attacks").iloc[0]
     assert row["n"] == 1 and row["n_succeeded"] == 0
     assert row["mean_confidence"] != row["mean_confidence"] or row["mean_confidence"] is None
+
+
+def test_changed_inputs_are_counted_and_can_be_kept_alone(qdb):
+    """e2 (unchanged) was never a success, so keeping only changed inputs keeps both successes."""
+    fill(qdb)
+    row = qdb.query("confidence_on_successful_attacks").set_index("calibration").loc["none"]
+    assert (row["n"], row["n_changed"]) == (4, 3)
+    row = qdb.query("confidence_on_successful_attacks", changed_only=True).set_index("calibration").loc["none"]
+    assert (row["n"], row["n_changed"], row["n_succeeded"]) == (3, 3, 2)
+    assert row["mean_confidence"] == pytest.approx((5 / 6 + 0.95) / 2, abs=TOL)

@@ -48,3 +48,11 @@ def test_per_input_rows(qdb):
     assert e1["temperature"] == 2.0
     assert e1["confidence_shift"] == pytest.approx(s(5) - s(3), abs=TOL)
     assert got[("temperature", "e3")]["clean_pred_label"] == 1 and got[("temperature", "e1")]["perturbed_pred_label"] == 1
+
+
+def test_input_changed_and_changed_only(qdb):
+    fill(qdb)
+    got = by_key(qdb.query("confidence_shift"), "calibration", "example_id")
+    assert {e: got[("none", e)]["input_changed"] for e in EXPECTED} == {"e1": True, "e2": False, "e3": True, "e4": True}
+    kept = qdb.query("confidence_shift", changed_only=True)
+    assert sorted(set(kept["example_id"])) == ["e1", "e3", "e4"] and len(kept) == 6

@@ -100,3 +100,39 @@ def test_ece_zero_when_perfectly_calibrated(qdb):
     qdb.add_predictions("r", [[log(3), 0]] * 4, [0, 0, 0, 1])
     got = qdb.query("ece_by_language")
     assert got["ece"][0] == pytest.approx(0.0, abs=TOL)
+
+
+def test_a_fit_at_its_search_limit_is_flagged_in_every_row_it_calibrates(qdb):
+    qdb.add_run("a")
+    qdb.add_run("b", seed=2)
+    for run in ("a", "b"):
+        qdb.add_predictions(run, [[1.0, 0.0], [0.0, 2.0]], [0, 0])
+    qdb.add_fit("a", 1e-4, at_bound=True)
+    qdb.add_fit("b", 1.5)
+    for name in ("ece_by_language", "nll_by_language", "reliability_bins", "metrics_bootstrap"):
+        params = {"n_boot": 5} if name == "metrics_bootstrap" else {}
+        frame = qdb.query(name, **params)
+        flags = frame.groupby(["run_key", "calibration"])["temperature_at_bound"].agg(set).to_dict()
+        assert flags == {("a", "none"): {False}, ("a", "temperature"): {True}, ("b", "none"): {False},
+                         ("b", "temperature"): {False}}, name
+
+
+def test_roll_ups_count_the_fits_at_their_search_limit(qdb):
+    """Two seeds of none and demo-sentiment; only demo-sentiment seed 1 has its T at the limit. The roll-ups over
+    seeds count it, and delta_vs_baseline flags the rows where either side's T is."""
+    for seed in (1, 2):
+        for intermediate in ("none", "demo-sentiment"):
+            run = f"{intermediate}{seed}"
+            qdb.add_run(run, seed=seed, intermediate=intermediate)
+            qdb.add_predictions(run, [[1.0, 0.0], [0.0, 2.0], [0.5, 0.0]], [0, 0, 1], example_ids=["a", "b", "c"])
+            qdb.add_fit(run, 1e-4 if run == "demo-sentiment1" else 1.5, at_bound=run == "demo-sentiment1")
+    expected = {("none", "none"): 0, ("none", "temperature"): 0, ("demo-sentiment", "none"): 0,
+                ("demo-sentiment", "temperature"): 1}
+    for name in ("calibration_summary", "metrics_over_seeds"):
+        frame = qdb.query(name)
+        assert (frame["seeds"] == 2).all(), name
+        assert frame.groupby(["intermediate", "calibration"])["seeds_at_bound"].agg(set).to_dict() == \
+            {key: {count} for key, count in expected.items()}, name
+    delta = qdb.query("delta_vs_baseline", n_boot=5)
+    assert delta.groupby(["seed", "calibration"])["temperature_at_bound"].agg(set).to_dict() == \
+        {(1, "none"): {False}, (1, "temperature"): {True}, (2, "none"): {False}, (2, "temperature"): {False}}

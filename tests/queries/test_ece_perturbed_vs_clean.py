@@ -43,3 +43,15 @@ def test_agrees_with_ece_by_language_on_the_sides(qdb):
     for calibration in ("none", "temperature"):
         assert pair.loc[calibration, "clean_ece"] == pytest.approx(ece[(calibration, "none")], abs=1e-12)
         assert pair.loc[calibration, "perturbed_ece"] == pytest.approx(ece[(calibration, "charnoise")], abs=1e-12)
+
+
+def test_changed_only(qdb):
+    """e2 was left as it was: 3 of the 4 pairs changed. Without it the clean side is 0.75 right (bin 7: 0.25),
+    0.875 right (0.125), 0.95 right (0.05) -> ECE 0.425 / 3; the perturbed side 5/6 wrong, 0.75 right,
+    0.95 wrong -> (5/6 + 0.25 + 0.95) / 3."""
+    fill(qdb)
+    assert qdb.query("ece_perturbed_vs_clean").set_index("calibration").loc["none", "n_changed"] == 3
+    row = qdb.query("ece_perturbed_vs_clean", changed_only=True).set_index("calibration").loc["none"]
+    assert (row["n"], row["n_changed"]) == (3, 3)
+    assert row["clean_ece"] == pytest.approx(0.425 / 3, abs=TOL)
+    assert row["perturbed_ece"] == pytest.approx((5 / 6 + 0.25 + 0.95) / 3, abs=TOL)

@@ -131,3 +131,13 @@ def test_header_ranges_are_parsed_with_their_ends():
 def test_a_default_outside_its_range_is_a_mistake_in_the_file():
     with pytest.raises(ValueError, match="queries/q.sql: default"):
         named._parse("q", "-- q: x\n--   $k INTEGER in [1, 5] = 9  bins\nSELECT $k\n")
+
+
+def test_a_varchar_may_list_its_only_values():
+    query = named._parse("q", "-- q: a test\n--   $m VARCHAR in {holm, bh} = holm  method\nSELECT $m\n")
+    m = query.params["m"]
+    assert m.domain == "VARCHAR in {holm, bh}" and m.cast("bh") == "bh"
+    with pytest.raises(UserError, match=r"'m' must be VARCHAR in \{holm, bh\}, got 'Holm'"):
+        m.cast("Holm")
+    with pytest.raises(ValueError, match="queries/q.sql: default"):
+        named._parse("q", "-- q: x\n--   $m VARCHAR in {holm, bh} = bonferroni  method\nSELECT $m\n")

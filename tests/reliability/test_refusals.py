@@ -87,18 +87,21 @@ def _damage(db, sql):
 @pytest.mark.parametrize("change, problem", [
     ("DROP TABLE prediction", "table 'prediction' is missing"),
     ("ALTER TABLE training_run DROP COLUMN steps", "table 'training_run' has no column 'steps'"),
+    ("DROP VIEW calibrated_prediction", "view 'calibrated_prediction' is missing"),
 ])
 def test_a_damaged_database_gets_one_message_everywhere(small_copy, tmp_path, capsys, change, problem):
     db = small_copy / "small.duckdb"
     _damage(db, change)
     before = snapshot(small_copy)
-    message = f"{db} is damaged (changed by hand, or half-upgraded): {problem}, which schema version {latest_version()} has"
+    message = (f"{db} is damaged (changed by hand, or half-upgraded): {problem}, which schema version "
+               f"{latest_version()} has")
     one_line_error(*run_cli(["status", db], capsys), message)
     one_line_error(*run_cli(["fill", small_copy / "small.toml"], capsys), message)
-    if "prediction" in change:  # the commands that read the missing table
+    if change.startswith("DROP"):  # the commands that read the missing table or view
+        dropped = change.split()[-1]
         for args in (["query", "ece_by_language", "--db", db], ["export", db, "--table", "ece"],
                      ["report", db, "--out", tmp_path / "report.md"],
-                     ["query", "--sql", "SELECT count(*) FROM prediction", "--db", db]):
+                     ["query", "--sql", f"SELECT count(*) FROM {dropped}", "--db", db]):
             one_line_error(*run_cli(args, capsys), message)
     assert snapshot(small_copy) == before
 

@@ -68,6 +68,7 @@ def test_sentence_span_and_retrieval_targets_after_a_multiple_choice_intermediat
         SELECT task, count(*) FROM example WHERE split = 'test' AND language = 'de' GROUP BY 1""").fetchall())
     assert per_task == {task: 2 * n for task, n in examples.items()}
     assert con.execute("SELECT count(*) FROM span_answer").fetchone()[0] == 2 * examples["xquad"]
+    assert con.execute("SELECT DISTINCT normalization FROM span_answer").fetchall() == [("squad-v1.1",)]
     # provenance: every load names the fixture file it read and its sha256
     sources = con.execute("SELECT origin, location, length(fingerprint) FROM data_source").fetchall()
     assert sources and all(o == "local" and str(FIXTURES) in loc and n == 64 for o, loc, n in sources)

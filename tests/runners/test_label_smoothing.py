@@ -1,5 +1,6 @@
 """Label smoothing (TrainSettings.label_smoothing; Ahuja et al. 2022 used 0.1) is a training option: it gives
-the run a new key and changes the training loss it logs, from the same data, seed and initial weights."""
+the run a new key and changes the training loss it logs, from the same data, seed and initial weights. Declared
+as a variant beside the unsmoothed run, it is a run variant of its own in every answer."""
 
 import json
 
@@ -16,7 +17,8 @@ def test_label_smoothing_changes_the_logged_loss(small_copy):
     text = text.replace('languages = ["en", "de"]', 'languages = ["en"]')
     text = text.replace('attacks = ["none", "charnoise"]', 'attacks = ["none"]')
     text = text.replace('calibration = ["none", "temperature"]', 'calibration = ["none"]')
-    text = text.replace("[train.target]\n", "[train.target]\nlabel_smoothing = 0.1\n")
+    # the unsmoothed variant has the table's own values: its run is the one already stored
+    text = text.replace("[train.target]\n", "[train.target]\nvariants = [{ label_smoothing = 0.0 }, { label_smoothing = 0.1 }]\n")
     path.write_text(text)
     spec = load_spec(path)
     store = Store(spec.database_path)
@@ -36,3 +38,10 @@ def test_label_smoothing_changes_the_logged_loss(small_copy):
     # so even the first logged loss, over the same first batches from the same initial weights, differs.
     assert plain[0][1] != smoothed[0][1]
     assert all(a != b for (_, a), (_, b) in zip(plain, smoothed))
+    with store.connect(read_only=True) as con:
+        variants = dict(con.execute("SELECT run_key, variant FROM target_run").fetchall())
+        rows = con.execute("SELECT variant, count(*) FROM calibrated_prediction WHERE intermediate = 'none' "
+                           "AND calibration = 'none' AND attack = 'none' AND split = 'test' AND language = 'en' GROUP BY variant").fetchall()
+    assert {variants[key]: value for key, value in smoothing.items()} == {
+        "label_smoothing=0.0": 0.0, "label_smoothing=0.1": 0.1}
+    assert sorted(rows) == [("label_smoothing=0.0", 150), ("label_smoothing=0.1", 150)]

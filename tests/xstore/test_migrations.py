@@ -9,6 +9,11 @@ from xstore.db import Store, latest_version
 from xstore.errors import UserError
 from xstore.migrations import MIGRATIONS
 
+# Views of migrations 0004 and 0005: computed when read, so they hold no rows and have no SQLModel class.
+VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction", "task_score",
+         "task_score_vs_baseline"}
+
+
 def _catalog(path) -> dict:
     """A database's schema as DuckDB describes it: per table, its columns (type, nullability, default),
     its primary key and its indexes (by column, whatever their names)."""
@@ -17,7 +22,8 @@ def _catalog(path) -> dict:
         tables = {}
         for table, column, data_type, nullable, default in con.execute(
                 "SELECT table_name, column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
-                "WHERE NOT internal ORDER BY table_name, column_index").fetchall():
+                "WHERE NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables()) "
+                "ORDER BY table_name, column_index").fetchall():
             tables.setdefault(table, {"columns": [], "primary key": [], "indexes": []})
             tables[table]["columns"].append((column, data_type, "NULL" if nullable else "NOT NULL", default))
         for table, columns in con.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
@@ -52,6 +58,18 @@ def test_prediction_has_no_primary_key_but_a_mapper_key(tmp_path):
 
     assert list(SQLModel.metadata.tables["prediction"].primary_key) == []
     assert [c.name for c in Prediction.__mapper__.primary_key] == ["cell_key", "example_id", "unit"]
+
+
+def test_tables_are_the_sqlmodel_classes_and_views_the_documented_ones(tmp_path):
+    store = Store(tmp_path / "x.duckdb")
+    store.upgrade()
+    with store.connect(read_only=True) as con:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        macros = {r[0] for r in con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'macro' AND NOT internal").fetchall()}
+    assert {t for t, kind in kinds.items() if kind == "BASE TABLE"} == set(SQLModel.metadata.tables)
+    assert {t for t, kind in kinds.items() if kind == "VIEW"} == VIEWS
+    assert {"bootstrap_key", "poisson_weight", "bootstrap_weight"} <= macros
 
 
 def test_new_database_records_every_migration(tmp_path):

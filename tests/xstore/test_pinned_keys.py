@@ -28,8 +28,10 @@ PINNED = {
     ("train_intermediate", "builtin:tiny-xlmr demo-sentiment demo-sentiment seed 1"): "d5b753538e2de3fab9e5",
     ("train_target", "builtin:tiny-xlmr demo-sentiment demo-nli seed 1"): "cb8c0abe9fdf89cf3660",
     ("predict_clean", "builtin:tiny-xlmr demo-sentiment demo-nli none test de seed 1"): "0092fca1e144364fdcfa",
-    ("perturb", "demo-nli charnoise test de"): "958f9874e280bca21601",  # model-independent
-    ("perturb", "demo-nli deepwordbug test de"): "73e5a197ba6cc9969122",  # transfer: has a victim parent
+    ("perturb", "demo-nli charnoise test de rate=0.1 seed=0"): "958f9874e280bca21601",  # model-independent
+    # transfer: has a victim parent
+    ("perturb", "demo-nli deepwordbug test de transfer query_budget=50 max_words_perturbed_share=1.0 seed=0"):
+        "73e5a197ba6cc9969122",
     ("predict_perturbed", "builtin:tiny-xlmr demo-sentiment demo-nli deepwordbug test de seed 1"): "198f4ecc3bf85b0fb2f8",
     ("fit_calibration", "builtin:tiny-xlmr demo-sentiment demo-nli temperature seed 1"): "dd7ca85a30a28c0c3bb5",
 }

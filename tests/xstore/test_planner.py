@@ -108,6 +108,58 @@ def test_changing_a_budget_or_hyperparameter_changes_keys(tmp_path):
     assert {"train_target", "predict_clean", "fit_calibration"} <= {c.kind for c in changed}
 
 
+def _kinds(cells) -> dict:
+    counts = {}
+    for c in cells:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    return counts
+
+
+def test_settings_of_an_attack_sit_side_by_side(tmp_path):
+    """Two rates of charnoise: twice the perturb cells and perturbed predictions; the first setting's cells keep
+    the keys of the same single setting, and one listed setting is exactly the plain table."""
+    plain = write_spec(tmp_path, name="plain.toml")
+    plain.write_text(plain.read_text() + "\n[attacks.charnoise]\nrate = 0.1\n")
+    listed = write_spec(tmp_path, name="listed.toml")
+    listed.write_text(listed.read_text() + "\n[attacks.charnoise]\nsettings = [{ rate = 0.1 }]\n")
+    two = write_spec(tmp_path, name="two.toml")
+    two.write_text(two.read_text() + "\n[attacks.charnoise]\nsettings = [{ rate = 0.1 }, { rate = 0.05 }]\n")
+    plain_keys = {c.key for c in declare(load_spec(plain))}
+    assert {c.key for c in declare(load_spec(listed))} == plain_keys
+    cells = declare(load_spec(two))
+    assert _kinds(cells)["perturb"] == 4 and _kinds(cells)["predict_perturbed"] == 8
+    assert plain_keys < {c.key for c in cells}
+    assert sorted(c.params["params"]["rate"] for c in cells if c.kind == "perturb") == [0.05, 0.05, 0.1, 0.1]
+
+
+def test_both_protocols_of_a_victim_attack(tmp_path):
+    path = write_spec(tmp_path)
+    path.write_text(path.read_text().replace('"charnoise"]', '"deepwordbug"]')
+                    + '\n[attacks.deepwordbug]\nsettings = [{ protocol = "transfer" }, { protocol = "per-victim" }]\n')
+    cells = declare(load_spec(path))
+    runs = {c.key: c.params["intermediate"] for c in cells if c.kind == "train_target"}
+    perturb = [c for c in cells if c.kind == "perturb"]
+    # per language: one transfer cell (victim: the none run) and one per-victim cell per run
+    assert sorted((c.params["protocol"], runs[c.parents["victim"]]) for c in perturb if c.params["language"] == "en") == [
+        ("per-victim", "demo-sentiment"), ("per-victim", "none"), ("transfer", "none")]
+    assert _kinds(cells)["predict_perturbed"] == 2 * 2 * 2  # runs x languages x settings
+
+
+def test_variants_of_the_target_training(tmp_path):
+    """label_smoothing 0 and 0.1: every target run twice, the intermediate run once; the variant with the
+    table's own values keeps the keys of a spec without variants."""
+    plain = {c.key for c in declare(load_spec(write_spec(tmp_path)))}
+    path = write_spec(tmp_path, name="variants.toml")
+    path.write_text(path.read_text().replace(
+        "[train.target]", "[train.target]\nvariants = [{ label_smoothing = 0.0 }, { label_smoothing = 0.1 }]"))
+    cells = declare(load_spec(path))
+    kinds = _kinds(cells)
+    assert kinds["train_intermediate"] == 1 and kinds["train_target"] == 4 and kinds["predict_clean"] == 12
+    assert plain < {c.key for c in cells}
+    smoothing = sorted(c.params["hparams"]["label_smoothing"] for c in cells if c.kind == "train_target")
+    assert smoothing == [0.0, 0.0, 0.1, 0.1]
+
+
 def test_failed_cells_are_counted_as_failed_and_missing(tmp_path, store):
     spec = load_spec(write_spec(tmp_path))
     cells = declare(spec)

@@ -37,5 +37,9 @@ def test_a_fill_writes_only_cell_and_reference_tables_and_status_counts_them_all
 def test_readme_lists_every_table():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## The tables", 1)[1].split("\n## ", 1)[0]
-    listed = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+    tables, views = section.split("Views, computed when read", 1)
+    listed = re.findall(r"^\| `(\w+)` \|", tables, flags=re.M)
     assert sorted(listed) == sorted(SQLModel.metadata.tables)
+    from xstore.schema import VIEWS
+
+    assert sorted(re.findall(r"^\| `(\w+)` \|", views, flags=re.M)) == sorted(VIEWS)

@@ -37,6 +37,24 @@ CASES = [
     (lambda s: s + '\n[data]\n"demo-nli" = "missing-folder"\n', "data.demo-nli: directory"),
     (lambda s: s.replace('database = "small.duckdb"', 'database = "nowhere/small.duckdb"'), "database: folder"),
     (lambda s: s.replace("[grid]", "grid = 3\n[grid]"), "TOML syntax error"),
+    # several settings of an attack, several variants of the target training
+    (lambda s: s + "\n[attacks.charnoise]\nsettings = [{ rate = 0.1 }, { rate = 0.1 }]\n",
+     "attacks.charnoise.settings[1]: declares the same setting as settings[0]"),
+    (lambda s: s + "\n[attacks.charnoise]\nsettings = [{ rate = 0.1 }, { rat = 0.2 }]\n",
+     "attacks.charnoise.settings[1].rat: unknown parameter; allowed: rate, seed"),
+    (lambda s: s + "\n[attacks.charnoise]\nsettings = [{ rate = 1.5 }]\n",
+     "attacks.charnoise.settings[0].rate: must lie between 0 and 1 (got 1.5)"),
+    (lambda s: s + "\n[attacks.charnoise]\nsettings = []\n", "attacks.charnoise.settings: a list of one or more"),
+    (lambda s: s.replace("[train.target]", '[train.target]\nvariants = [{ label_smoothing = 0.1 }, { label_smoothing = 0.1 }]'),
+     "train.target.variants[1]: declares the same training as variants[0]"),
+    (lambda s: s.replace("[train.target]", "[train.target]\nvariants = [{ label_smothing = 0.1 }]"),
+     "train.target.variants[0].label_smothing: not a setting a variant can change; did you mean 'label_smoothing'?"),
+    (lambda s: s.replace("[train.target]", "[train.target]\nvariants = [{ label_smoothing = 1.5 }]"),
+     "train.target.variants[0]: label_smoothing: Input should be less than 1"),
+    (lambda s: s.replace("[train.target]", "[train.target]\nvariants = [{ checkpoint_every = 5 }]"),
+     "train.target.variants[0].checkpoint_every: not a setting a variant can change"),
+    (lambda s: s.replace("[train.intermediate]", "[train.intermediate]\nvariants = [{ label_smoothing = 0.1 }]"),
+     "unknown key 'train.intermediate.variants'"),
 ]
 
 

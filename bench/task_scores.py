@@ -1,0 +1,195 @@
+"""Task-score queries: task_score_by_language and xtreme_score against minimal hand-written queries.
+
+10 million synthetic token-level PAN-X predictions (7 tags) in 500 groups (50 target runs = 5 intermediate
+settings x 10 seeds, x 10 languages), 20 words a sentence, with the sentences' tag_sentence rows as a fill stores
+them (500,000), are loaded into a temporary xstore database. The named queries read the view task_score, which
+also scans prediction for the targets scored by accuracy and for BUCC; the minimal queries read tag_sentence only,
+as someone who knew the database holds PAN-X alone would write them. Each runs in a forked child, round-robin,
+the best of --reps counting; both must agree on every value before any time is reported.
+Run: python bench/task_scores.py [--rows N] [--reps N] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import insert_target_runs, print_table, result  # noqa: E402
+from metrics import measure_one  # noqa: E402
+
+RUNS, LANGUAGES, WORDS, TAGS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", "zh", "sw"), 20, 7
+GROUPS = RUNS * len(LANGUAGES)
+
+MINIMAL_BY_LANGUAGE = """
+SELECT run_key, language, 200.0 * sum(correct_entities) / (sum(gold_entities) + sum(predicted_entities)) AS score
+FROM tag_sentence GROUP BY run_key, language
+"""
+MINIMAL_XTREME = """
+WITH l AS (SELECT run_key, language,
+                  200.0 * sum(correct_entities) / (sum(gold_entities) + sum(predicted_entities)) AS f1
+           FROM tag_sentence GROUP BY run_key, language),
+r AS (SELECT t.intermediate, t.seed, avg(l.f1) AS score FROM l JOIN training_run AS t ON t.key = l.run_key
+      GROUP BY t.intermediate, t.seed)
+SELECT r.intermediate, avg(r.score) AS mean, stddev_samp(r.score) AS std, avg(r.score - b.score) AS delta_mean
+FROM r JOIN r AS b ON b.seed = r.seed AND b.intermediate = 'none'
+GROUP BY r.intermediate
+"""
+
+
+def load(db: Path, n_rows: int, seed: int = 0) -> None:
+    """Migrate a fresh database and insert the runs, the token predictions and their sentences' counts."""
+    from xstore.db import Store
+
+    rng = np.random.default_rng(seed)
+    sentences = n_rows // WORDS
+    group = np.repeat(rng.integers(0, GROUPS, sentences).astype(np.int32), WORDS)
+    run, language = group // len(LANGUAGES), group % len(LANGUAGES)
+    logits = rng.normal(0, 2, size=(n_rows, TAGS)).astype(np.float32)
+    labels = rng.integers(0, TAGS, n_rows).astype(np.int32)
+    sentence_ids = pa.array([f"s{i}" for i in range(sentences)])
+    groups = pa.DictionaryArray.from_arrays  # strings built in Arrow from small dictionaries
+    runs = [f"run{r:03d}" for r in range(RUNS)]
+    cells = [f"cell{g:04d}" for g in range(GROUPS)]
+    predictions = pa.table({
+        "cell_key": groups(pa.array(group), pa.array(cells)).cast(pa.string()),
+        "example_id": sentence_ids.take(pa.array(np.arange(n_rows) // WORDS)),
+        "perturbation_id": pa.nulls(n_rows, pa.string()),
+        "run_key": groups(pa.array(run), pa.array(runs)).cast(pa.string()),
+        "task": pa.array(["panx"] * 1).take(pa.array(np.zeros(n_rows, np.int32))),
+        "split": pa.array(["test"]).take(pa.array(np.zeros(n_rows, np.int32))),
+        "language": groups(pa.array(language), pa.array(list(LANGUAGES))).cast(pa.string()),
+        "attack": pa.array(["none"]).take(pa.array(np.zeros(n_rows, np.int32))),
+        "label": pa.array(labels),
+        "logits": pa.ListArray.from_arrays(pa.array(np.arange(0, TAGS * n_rows + 1, TAGS, dtype=np.int32)),
+                                           pa.array(logits.reshape(-1))),
+        "pred_label": pa.array(logits.argmax(axis=1).astype(np.int32)),
+        "confidence": pa.array(rng.random(n_rows)),
+        "unit": pa.array((np.arange(n_rows) % WORDS).astype(np.int32)),
+    })
+    first = group[::WORDS]
+    gold = rng.integers(0, 4, sentences).astype(np.int32)
+    predicted = rng.integers(0, 4, sentences).astype(np.int32)
+    correct = np.minimum(gold, predicted) - rng.integers(0, 2, sentences).clip(0, np.minimum(gold, predicted))
+    sentences_table = pa.table({
+        "cell_key": groups(pa.array(first), pa.array(cells)).cast(pa.string()), "example_id": sentence_ids,
+        "run_key": groups(pa.array(first // len(LANGUAGES)), pa.array(runs)).cast(pa.string()),
+        "task": pa.array(["panx"] * sentences), "split": pa.array(["test"] * sentences),
+        "language": groups(pa.array(first % len(LANGUAGES)), pa.array(list(LANGUAGES))).cast(pa.string()),
+        "attack": pa.array(["none"] * sentences), "words": pa.array(np.full(sentences, WORDS, np.int32)),
+        "scored_words": pa.array(np.full(sentences, WORDS, np.int32)),
+        "correct_words": pa.array(rng.integers(0, WORDS + 1, sentences).astype(np.int32)),
+        "gold_entities": pa.array(gold), "predicted_entities": pa.array(predicted),
+        "correct_entities": pa.array(correct.astype(np.int32)),
+    })
+    store = Store(db)
+    store.upgrade()
+    with store.connect() as con:
+        insert_target_runs(con, "panx")
+        con.execute("""INSERT INTO task VALUES ('panx', 1, 'target', 'tagging', '["O", "B-PER", "I-PER", "B-ORG",
+                       "I-ORG", "B-LOC", "I-LOC"]', '["tokens"]', '["en"]')""")
+        for name, table in (("prediction", predictions), ("tag_sentence", sentences_table)):
+            con.register("rows", table)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM rows")
+            con.unregister("rows")
+
+
+def _frame(db: Path, threads: int, sql: str | None = None, name: str | None = None) -> dict:
+    import duckdb
+
+    from xstore import named
+
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"SET threads = {threads}")
+    try:
+        if name:
+            query = named.get(name)
+            table = con.sql(query.sql, params=query.bind({})).to_arrow_table()
+        else:
+            table = con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+    return table.to_pydict()
+
+
+def named_by_language(db, data, threads):
+    got = _frame(db, threads, name="task_score_by_language")
+    return {(r, x): s for r, x, s in zip(got["run_key"], got["language"], got["score"])}
+
+
+def minimal_by_language(db, data, threads):
+    got = _frame(db, threads, sql=MINIMAL_BY_LANGUAGE)
+    return {(r, x): s for r, x, s in zip(got["run_key"], got["language"], got["score"])}
+
+
+def named_xtreme(db, data, threads):
+    got = _frame(db, threads, name="xtreme_score")
+    return {i: (m, s, d) for i, m, s, d in zip(got["intermediate"], got["mean"], got["std"], got["delta_mean"])}
+
+
+def minimal_xtreme(db, data, threads):
+    got = _frame(db, threads, sql=MINIMAL_XTREME)
+    return {i: (m, s, d) for i, m, s, d in zip(got["intermediate"], got["mean"], got["std"], got["delta_mean"])}
+
+
+PAIRS = {  # named query -> (its implementation, the minimal query's)
+    "task_score_by_language": (named_by_language, minimal_by_language),
+    "xtreme_score": (named_xtreme, minimal_xtreme),
+}
+
+
+def _agree(named: dict, minimal: dict, what: str) -> None:
+    assert named.keys() == minimal.keys(), f"{what}: different rows"
+    worst = max(float(np.max(np.abs(np.subtract(named[k], minimal[k])))) for k in named)
+    if not worst <= 1e-9:
+        raise AssertionError(f"{what}: the named query disagrees with the minimal one by {worst:.3g}")
+
+
+def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) -> list[dict]:
+    threads = threads or os.cpu_count() or 1
+    rows, best = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "scores.duckdb"
+        load(db, n_rows)
+        echo(f"loaded {n_rows:,} token predictions, {n_rows // WORDS:,} sentences ({db.stat().st_size / 2**20:.0f} MiB)")
+        for rep in range(reps):  # round-robin, as bench/metrics.py: a shared machine's load falls on all alike
+            for name, pair in PAIRS.items():
+                values = []
+                for label, function in zip(("named", "minimal"), pair):
+                    seconds, _, value = measure_one(function, db, None, threads, 1)
+                    values.append(value)
+                    key = (name, label)
+                    best[key] = min(seconds, best.get(key, float("inf")))
+                    echo(f"round {rep + 1}: {label:8} {name:24} {seconds:7.3f} s")
+                _agree(*values, name)
+    for name in PAIRS:
+        named_s, minimal_s = best[(name, "named")], best[(name, "minimal")]
+        rows.append(result("task_scores", f"minimal query for {name}", minimal_s, "s"))
+        rows.append(result("task_scores", f"named {name}", named_s, "s", "minimal query", named_s / minimal_s,
+                           "<= 1.5x minimal"))
+    return rows
+
+
+def run(quick: bool = False) -> list[dict]:
+    return measure(200_000 if quick else 10_000_000, reps=1 if quick else 3, echo=lambda *a: print(*a, file=sys.stderr))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="token predictions to store (default 10 million)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per query; the best counts")
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    args = parser.parse_args()
+    rows = measure(args.rows, args.reps, args.threads)
+    print_table(rows, f"task-score queries, {args.rows:,} token predictions, {args.rows // WORDS:,} sentences, "
+                      f"best of {args.reps}")
+
+
+if __name__ == "__main__":
+    main()
