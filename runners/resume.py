@@ -52,11 +52,12 @@ class Resume:
         folder: the resume folder.
         every: write a state every this many optimizer steps (0: never).
         total: the training's optimizer steps; a state of another length is not this training's.
-        started: `time.perf_counter()` when this attempt began (the training cell's start).
+        started: `time.perf_counter()` when this attempt began (the training cell's start; default: now).
     """
 
-    def __init__(self, folder: Path, every: int, total: int, started: float):
-        self.folder, self.every, self.total, self.started = folder, every, total, started
+    def __init__(self, folder: Path, every: int, total: int, started: Optional[float] = None):
+        self.folder, self.every, self.total = folder, every, total
+        self.started = time.perf_counter() if started is None else started
         # Model-selection checkpoints go beside the states when there are any, so they survive a kill.
         self.resumable = every > 0
         self._stated_best: Optional[int] = None  # the checkpoint the newest state selected

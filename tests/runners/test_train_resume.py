@@ -102,7 +102,7 @@ def test_killed_in_both_phases_then_resumed_gives_the_same_model(uninterrupted, 
     done = _fill(folder, "train_step:5")
     assert done.returncode == -9, done.stderr[-2000:]
     (resume,) = runs.glob("*.resume")
-    assert sorted(p.name for p in resume.iterdir()) == ["best-4", "state-4"]
+    assert sorted(p.name for p in resume.iterdir()) == ["best-4", "spent.json", "state-4"]
     assert (resume / "state-4" / "manifest.json").is_file()
 
     # resumed: phase 2 goes on from step 5 and ends (4 more passes), then phase 3 is killed after its
@@ -112,7 +112,7 @@ def test_killed_in_both_phases_then_resumed_gives_the_same_model(uninterrupted, 
     assert "train_intermediate" in done.stderr and "resumed from step 4 of 8" in done.stderr
     assert not resume.exists()  # phase 2 ended: its resume folder went with it
     (resume,) = runs.glob("*.resume")
-    assert sorted(p.name for p in resume.iterdir()) == ["best-5", "state-4"]
+    assert sorted(p.name for p in resume.iterdir()) == ["best-5", "spent.json", "state-4"]
 
     done = _fill(folder)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -251,7 +251,7 @@ def test_the_best_checkpoint_and_its_score_survive_the_kill(tmp_path, monkeypatc
     with pytest.raises(_Killed):
         filled("killed", every=2)
     (resume,) = (tmp_path / "killed" / "p.xstore" / "runs").glob("*.resume")
-    assert sorted(p.name for p in resume.iterdir()) == ["best-6", "state-8"]
+    assert sorted(p.name for p in resume.iterdir()) == ["best-6", "spent.json", "state-8"]
     kill_at = None
     assert _results(filled("killed", every=2), db="p.duckdb") == expected
     assert not resume.exists()
