@@ -42,8 +42,9 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
 
     Buckets: read (CellContext.fetch), write (Store.write_cell: a cell's rows and its `cell` row in one
     transaction), ingest (shards.ingest: reading a worker's Parquet shard and writing it, write included;
-    other executors only), runner (`cells.compute`, the runner calls in this process: serial only, reads
-    included), import (importing torch and transformers, which the first runner would otherwise do: timed
+    other executors only), runner (the runners' time as the cells recorded it, `wall_seconds`: reads included;
+    a batch computed together split between its cells; meaningful for the serial executor only, where they
+    run in this process), import (importing torch and transformers, which the first runner would otherwise do: timed
     on its own at the start of the fill's wall time), load (reading models and saved training states from
     disk, inside the runners: the `load_seconds` the cells recorded).
     """
@@ -54,12 +55,11 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
     from xstore.db import Store
     from xstore.spec import load_spec
 
-    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "runner": 0.0, "import": 0.0, "load": 0.0}
+    spent = {"read": 0.0, "write": 0.0, "ingest": 0.0, "import": 0.0}
     originals = [
         (cells.CellContext, "fetch", _timed(cells.CellContext, "fetch", spent, "read")),
         (Store, "write_cell", _timed(Store, "write_cell", spent, "write")),
         (shards, "ingest", _timed(shards, "ingest", spent, "ingest")),
-        (fill_module, "compute", _timed(fill_module, "compute", spent, "runner")),
     ]
     try:
         spec = load_spec(spec_path)
@@ -75,7 +75,8 @@ def timed_fill(spec_path: Path, executor: str = "serial") -> tuple:
     if report.exit_code != 0:
         raise SystemExit(f"the fill of {spec_path} failed: {report.failed}")
     with Store(spec.database_path).connect(read_only=True) as con:
-        spent["load"] = con.execute("SELECT coalesce(sum(load_seconds), 0) FROM cell").fetchone()[0]
+        spent["load"], spent["runner"] = con.execute(
+            "SELECT coalesce(sum(load_seconds), 0), coalesce(sum(wall_seconds), 0) FROM cell").fetchone()
     return report, total, spent
 
 

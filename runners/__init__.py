@@ -10,7 +10,7 @@ declarations is cheap. `xstore.cells` collects them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,14 @@ class CellKind:
 
     `order`: a cell's parents are always of kinds with a smaller order. `version` is part of the key of
     every cell of the kind: bump it when a change to the runner changes what it stores, and exactly those
-    cells are computed again.
+    cells are computed again. `run_batch`, where a kind has one, computes several cells of one run together
+    (`xstore.cells.compute_batch`): given their contexts, it yields (context, tables or the exception that cell
+    failed with) per cell, storing the same rows `run` would.
     """
 
     name: str
     order: int
     version: int
     run: Callable
+    run_batch: Optional[Callable] = None
 

@@ -9,7 +9,8 @@ A model is found again by its checkpoint path, the sha256 recorded for it (so a 
 other weights is never mistaken for the old one), its class and load arguments. At most `keep` models are
 held, least recently used dropped first; the default 1 holds no more than a fill held before (one model
 while a cell computes). Raise it with `[predict] keep_models` in the spec or `XSTORE_KEEP_MODELS` (which
-wins: it is set where the memory is known, e.g. in a job script), 0 to load afresh for every cell.
+wins: it is set where the memory is known, e.g. in a job script), 0 to load afresh for every batch (a run's
+predictions of one kind are scored together, with one model: runners/predict.py run_batch).
 """
 
 from __future__ import annotations

@@ -13,7 +13,11 @@ it once.
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
+from typing import Iterator
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -25,9 +29,56 @@ from xstore.runners.common import example_dicts, quiet_transformers
 
 def run(ctx) -> dict[str, pa.Table]:
     """Fetch the run's checkpoint and the inputs, score them with the task's head, return the rows."""
+    ((_, result),) = run_batch([ctx])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def run_batch(ctxs: list) -> Iterator[tuple[object, dict | Exception]]:
+    """Score several cells of one run together; yield (ctx, its tables or the exception it failed with) per cell.
+
+    The cells whose head scores each input on its own (`PER_INPUT`) and that share a task and max_length are
+    encoded and sorted by length together, so batches are cut from all their inputs rather than padded cell by
+    cell; the scores are split back per cell and each cell's rows are checked (NaN logits) and built on their
+    own. Their shared seconds (encoding and the model) are split in proportion to each cell's tokens
+    (`CellTimes.compute`); loading the model counts for the cell that loaded it. Should the shared pass fail,
+    each cell is scored alone, so only a failing cell fails.
+    """
+    groups: dict[tuple, list[_Cell]] = {}
+    for ctx in ctxs:
+        t0, read = time.perf_counter(), ctx.times.read
+        try:
+            job = _prepare(ctx)
+        except Exception as err:
+            _raise_interrupt(err)
+            yield ctx, err
+            continue
+        job.own = time.perf_counter() - t0 - (ctx.times.read - read)
+        merge = (str(job.checkpoint), job.sha256, job.task.name, ctx.cell.params["max_length"])
+        groups.setdefault(merge if getattr(job.head, "PER_INPUT", False) else (id(job),), []).append(job)
+    for group in groups.values():
+        yield from _score_group(group)
+
+
+@dataclass
+class _Cell:
+    """One cell's part of a batch: its task and head, the run's checkpoint, and its inputs."""
+
+    ctx: object
+    task: object
+    head: object
+    checkpoint: object
+    sha256: str
+    inputs: pa.Table
+    examples: list[dict]
+    own: float = 0.0  # seconds this cell computed on its own (outside the shared pass)
+
+
+def _prepare(ctx) -> _Cell:
+    """The run's checkpoint and the cell's inputs (read from the database)."""
     from xstore.catalog import get_task
     from xstore.runners.heads import head_module
-    from xstore.runners.model_cache import model_for
 
     quiet_transformers()
     cell, p = ctx.cell, ctx.cell.params
@@ -48,23 +99,84 @@ def run(ctx) -> dict[str, pa.Table]:
             "(p.text_a IS DISTINCT FROM e.text_a OR p.text_b IS DISTINCT FROM e.text_b) AS input_changed "
             "FROM perturbation p JOIN example e ON e.id = p.example_id "
             "WHERE p.cell_key = ? ORDER BY e.idx", [cell.parents["perturbations"]])
-    examples = example_dicts(inputs)
-    # the process's model cache: the run's next cells (the fill computes them together) find it loaded
-    model, tokenizer = model_for(ctx, checkpoint, run_row["checkpoint_sha256"], head.model_class())
-    features = head.encode(tokenizer, examples, p["max_length"])
-    scored = head.predict(model, tokenizer, examples, features, ctx.spec.predict.batch_size)
-    tables = {"prediction": scored_table(cell, inputs, scored)}
+    return _Cell(ctx, task, head, checkpoint, run_row["checkpoint_sha256"], inputs, example_dicts(inputs))
+
+
+def _score_group(group: list[_Cell]) -> Iterator[tuple[object, dict | Exception]]:
+    """Score the group's inputs in one sorted pass, then build each cell's rows (see `run_batch`)."""
+    from xstore.runners.heads._batches import feature_length
+    from xstore.runners.model_cache import model_for
+
+    first = group[0]
+    t0, loading = time.perf_counter(), first.ctx.times.load
+    try:
+        # the process's model cache: the run's next cells (the fill computes them together) find it loaded
+        model, tokenizer = model_for(first.ctx, first.checkpoint, first.sha256, first.head.model_class())
+        examples = [e for job in group for e in job.examples]
+        features = first.head.encode(tokenizer, examples, first.ctx.cell.params["max_length"])
+        scored = first.head.predict(model, tokenizer, examples, features, first.ctx.spec.predict.batch_size)
+    except Exception as err:
+        _raise_interrupt(err)
+        if len(group) == 1:
+            yield first.ctx, err
+            return
+        for job in group:  # which cell fails it: each alone (the model stays in the cache)
+            yield from _score_group([job])
+        return
+    shared = time.perf_counter() - t0 - (first.ctx.times.load - loading)
+    bounds = np.cumsum([0] + [len(job.examples) for job in group])
+    # one feature per input for the PER_INPUT heads, so a cell's tokens are its features' lengths
+    tokens = [sum(feature_length(f) for f in features[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    for job, lo, hi, n_tokens in zip(group, bounds[:-1], bounds[1:], tokens):
+        t1 = time.perf_counter()
+        try:
+            tables = _tables(job, _part(scored, lo, hi) if len(group) > 1 else scored)
+        except Exception as err:
+            _raise_interrupt(err)
+            yield job.ctx, err
+            continue
+        share = shared * (n_tokens / sum(tokens) if sum(tokens) else 1 / len(group))
+        job.ctx.times.compute = job.own + share + time.perf_counter() - t1
+        yield job.ctx, tables
+
+
+def _part(scored: dict, lo: int, hi: int) -> dict:
+    """The rows of a group's `scored` output that belong to inputs lo..hi-1, indexed from 0 again."""
+    example = np.asarray(scored["example"])
+    rows = np.flatnonzero((example >= lo) & (example < hi))
+    part = {}
+    for name, value in scored.items():
+        if name == "example":
+            part[name] = example[rows] - lo
+        elif isinstance(value, np.ndarray):
+            part[name] = value[rows]
+        else:  # ragged logits: a list with one row per output row
+            part[name] = [value[i] for i in rows]
+    return part
+
+
+def _tables(job: _Cell, scored: dict) -> dict[str, pa.Table]:
+    """A cell's rows from its scored inputs (non-finite logits fail the cell: `scored_table`)."""
+    cell, p = job.ctx.cell, job.ctx.cell.params
+    tables = {"prediction": scored_table(cell, job.inputs, scored)}
     if "span_answer" in scored:
-        answers = head.official_scores(scored["span_answer"], task.name, p["language"])
-        tables["span_answer"] = span_answer_table(cell, inputs, answers)
-    if task.head == "tagging":
-        tables["tag_sentence"] = tag_sentence_table(cell, inputs, head.sentence_scores(examples, scored, task.labels))
+        answers = job.head.official_scores(scored["span_answer"], job.task.name, p["language"])
+        tables["span_answer"] = span_answer_table(cell, job.inputs, answers)
+    if job.task.head == "tagging":
+        tables["tag_sentence"] = tag_sentence_table(
+            cell, job.inputs, job.head.sentence_scores(job.examples, scored, job.task.labels))
     return tables
 
 
+def _raise_interrupt(err: Exception) -> None:
+    """Ctrl-C arriving during a DuckDB statement stops the fill; it is never one cell's failure."""
+    if isinstance(err, duckdb.InterruptException):
+        raise err
+
+
 KINDS = (
-    CellKind("predict_clean", order=3, version=1, run=run),
-    CellKind("predict_perturbed", order=5, version=1, run=run),  # after `perturb`, whose rows it reads
+    CellKind("predict_clean", order=3, version=1, run=run, run_batch=run_batch),
+    CellKind("predict_perturbed", order=5, version=1, run=run, run_batch=run_batch),  # after `perturb`, whose rows it reads
 )
 
 

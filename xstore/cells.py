@@ -13,7 +13,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Union
 
 import duckdb
 
@@ -49,6 +49,9 @@ class CellTimes:
     read: float = 0.0  # reading inputs from the database (`CellContext.fetch`)
     resumed: float = 0.0  # earlier, interrupted attempts this one went on from (a training's saved state)
     models_loaded: int = 0  # models read from disk, not found in the process's cache
+    # set by a kind's `run_batch` only: the cell's own compute plus its share of the batch's (its wall time is
+    # then load + read + compute, the cells of a batch having run together)
+    compute: Optional[float] = None
 
 
 @dataclass
@@ -87,15 +90,55 @@ def compute(cell: CellSpec, spec: Spec, store: Store, log: Callable[[str], None]
     ctx = CellContext(cell, spec, store, log=log)
     tables = KIND_BY_NAME[cell.kind].run(ctx)
     faults.reached(f"runner:{cell.kind}")
-    wall, times = time.perf_counter() - t0, ctx.times
-    row = {
+    wall = time.perf_counter() - t0
+    return _cell_row(ctx, started, wall, max(0.0, wall - ctx.times.load - ctx.times.read)), tables
+
+
+#: What `compute_batch` gives for each cell: its row and tables, or the exception it failed with.
+Outcome = Union[tuple[dict, dict], Exception]
+
+
+def compute_batch(cells: list[CellSpec], spec: Spec, store: Store,
+                  log: Callable[[str], None] = print) -> Iterator[tuple[CellSpec, Outcome]]:
+    """Compute a batch of cells (a run's cells of one kind: `xstore.fill.batch_key`), yielding each cell with
+    its outcome as soon as it is ready; a failing cell fails alone and the others go on. Ctrl-C stops the batch.
+
+    A kind with `run_batch` (predictions) computes the batch's cells together: one model, their inputs sorted
+    by length together; its cells' rows say their own load, read and compute seconds, the batch's shared
+    compute split between them (`CellTimes.compute`). Other kinds run `compute` one cell after another.
+    """
+    kind = KIND_BY_NAME[cells[0].kind]
+    if kind.run_batch is None or len(cells) == 1:
+        for cell in cells:
+            try:
+                outcome: Outcome = compute(cell, spec, store, log)
+            except INTERRUPTS:
+                raise
+            except Exception as err:
+                outcome = err
+            yield cell, outcome
+        return
+    started = datetime.now()
+    for ctx, result in kind.run_batch([CellContext(cell, spec, store, log=log) for cell in cells]):
+        if isinstance(result, Exception):
+            yield ctx.cell, result
+            continue
+        faults.reached(f"runner:{ctx.cell.kind}")
+        times = ctx.times
+        computing = times.compute or 0.0
+        yield ctx.cell, (_cell_row(ctx, started, times.load + times.read + computing, computing), result)
+
+
+def _cell_row(ctx: CellContext, started: datetime, wall: float, computing: float) -> dict:
+    """The `cell` row of a computed cell (`write_seconds` is filled in by whoever writes its rows)."""
+    cell, times = ctx.cell, ctx.times
+    return {
         "key": cell.key, "kind": cell.kind, "params": cell.params, "parents": cell.parents,
         "host": socket.gethostname(), "pid": os.getpid(), "started_at": started,
         "finished_at": datetime.now(), "wall_seconds": wall, "load_seconds": times.load,
-        "read_seconds": times.read, "compute_seconds": max(0.0, wall - times.load - times.read),
+        "read_seconds": times.read, "compute_seconds": computing,
         "write_seconds": 0.0, "resumed_seconds": times.resumed, "models_loaded": times.models_loaded,
     }
-    return row, tables
 
 
 # Errors that fail every later cell too, so they stop the fill instead of failing one cell.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from xstore import faults, shards
-from xstore.cells import INTERRUPTS, CellFailure, compute
+from xstore.cells import INTERRUPTS, CellFailure, compute_batch
 from xstore.db import Store
 from xstore.errors import UserError
 from xstore.planner import CellSpec
@@ -35,22 +35,26 @@ class ClusterOptions:
 
 
 def compute_to_shards(db_path: str, spec, cells: list[CellSpec]) -> list[str]:
-    """Worker and job entry point: compute a batch of cells one after another (a run's cells of one kind,
-    which the process's model cache serves with one load), leaving each as its own shard, or failure shard
-    when it fails: the others go on. Returns the shard folders."""
+    """Worker and job entry point: compute a batch of cells together (a run's cells of one kind, which the
+    process's model cache serves with one load and whose predictions share batches: `compute_batch`), leaving
+    each as its own shard, or failure shard when it fails: the others go on. Returns the shard folders."""
     store = Store(db_path)
     staging = shards.staging_dir(store)
     folders = []
-    for cell in cells:
+    for cell, outcome in compute_batch(cells, spec, store, log=lambda *_: None):
+        if isinstance(outcome, Exception):  # reported through the shard, recorded by the coordinator
+            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params,
+                                                          CellFailure.of(outcome))))
+            continue
+        row, tables = outcome
+        faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
         try:
-            row, tables = compute(cell, spec, store, log=lambda *_: None)
-            faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
             folders.append(str(shards.write_shard(staging, row, tables)))
         except INTERRUPTS:  # a cancelled job: no shard, the coordinator has stopped
             raise
-        except Exception as err:  # reported through the shard, recorded by the coordinator
-            failure = CellFailure.of(err)
-            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, failure)))
+        except Exception as err:
+            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params,
+                                                          CellFailure.of(err))))
     return folders
 
 

@@ -1,13 +1,15 @@
 """`xstore fill`: compute the missing cells of a spec in dependency order, one short transaction each.
 
 Each runner fetches its inputs by key and computes with no transaction open; its rows and the `cell`
-row are then inserted together, so a kill loses at most the cell in flight. Cells run here one after
+row are then inserted together, so a kill loses at most the cells in flight. Cells run here one after
 another (serial), or in worker processes or cluster jobs (`xstore.executors`) whose results this process
 ingests as they arrive; both loops run and fail a cell through `xstore.cells` and keep the same books.
 
-Both loops take cells in batches (`batch_key`): a run's cells of one kind go together, one after another in
+Both loops take cells in batches (`batch_key`): a run's cells of one kind go together, in this process for
 a serial fill, as one job elsewhere, so the process computing them loads the run's model once
-(runners/model_cache.py) and a cluster gets one job per run and kind instead of one per cell.
+(runners/model_cache.py), a run's predictions share length-sorted batches (`xstore.cells.compute_batch`),
+and a cluster gets one job per run and kind instead of one per cell. Each cell is still stored (or fails)
+on its own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Optional
 from rich.console import Console
 
 from xstore import faults, integrity, shards
-from xstore.cells import INTERRUPTS, KIND_ORDER, CellFailure, compute
+from xstore.cells import INTERRUPTS, KIND_ORDER, CellFailure, compute_batch
 from xstore.db import Store
 from xstore.errors import Interrupted, UserError
 from xstore.executors import ClusterOptions, compute_to_shards, drop_in_flight, local_pool, submitit_executor
@@ -170,23 +172,30 @@ def _drop_kept_models() -> None:
 
 
 def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) -> None:
-    """Compute and store each cell in this process, in dependency order, a batch's cells one after another
-    (so the process's model cache loads a run's model once per kind)."""
-    for cell in (cell for batch in batches(todo) for cell in batch):
-        books.progress.working_on(f"[bold]{cell.kind}[/] {cell.describe()}")
-        if books.blocked(cell):
+    """Compute and store each cell in this process, in dependency order, a batch's cells together
+    (`compute_batch`: the process's model cache loads a run's model once per kind, and predictions share
+    batches), each stored in its own transaction as soon as it is ready."""
+    for batch in batches(todo):
+        ready = [cell for cell in batch if not books.blocked(cell)]
+        if not ready:
             continue
+        books.progress.working_on(f"[bold]{ready[0].kind}[/] {ready[0].describe()}"
+                                  + (f" and {len(ready) - 1} more of its run" if len(ready) > 1 else ""))
         t0 = time.perf_counter()
-        try:
-            row, tables = compute(cell, spec, store, log=books.progress.console.log)
-            store.write_cell(row, tables)
-            faults.reached("stored")
-        except INTERRUPTS:
-            raise
-        except Exception as err:  # any failure of one cell is recorded and the fill goes on
-            books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
-        else:
-            books.stored({**row, "wall_seconds": time.perf_counter() - t0}, cell)
+        for cell, outcome in compute_batch(ready, spec, store, log=books.progress.console.log):
+            try:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                row, tables = outcome
+                store.write_cell(row, tables)
+                faults.reached("stored")
+            except INTERRUPTS:
+                raise
+            except Exception as err:  # any failure of one cell is recorded and the fill goes on
+                books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
+            else:
+                books.stored({**row, "wall_seconds": time.perf_counter() - t0}, cell)
+            t0 = time.perf_counter()
 
 
 def _coordinate(todo: list[CellSpec], spec: Spec, store: Store, executor, books: _Books,

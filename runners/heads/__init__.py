@@ -4,6 +4,9 @@
 
 - `TRAINED`: False for a head whose runs are not fine-tuned (retrieval uses the encoder as it is).
 - `METRIC`: the name of the English dev score used for model selection.
+- `PER_INPUT` (optional, default False): True where `encode` makes one feature per example and an example's
+  scores depend on it alone, so a run's prediction cells may be scored in one length-sorted pass. Span
+  extraction (its null answer depends on the whole set) and retrieval (nearest neighbours) are not.
 - `model_class()`: the transformers Auto class to load (a fresh head on the encoder in phases 2 and 3).
 - `model_kwargs(task)`: extra `from_pretrained` arguments (the label count, where there is one).
 - `encode(tokenizer, examples, max_length)`: tokenized features, unpadded; an example is a dict with

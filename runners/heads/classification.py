@@ -11,6 +11,8 @@ import numpy as np
 # English dev accuracy selects the checkpoint, as jiant and XTREME report for XNLI and PAWS-X.
 METRIC = "accuracy"
 TRAINED = True
+# each input is scored on its own: a run's prediction cells can share length-sorted batches (runners/predict.py run_batch)
+PER_INPUT = True
 
 
 def model_class():

@@ -19,6 +19,8 @@ from xstore.runners.heads._batches import forward_sorted, pad_inputs
 
 METRIC = "accuracy"
 TRAINED = True
+# each question is scored on its own: a run's prediction cells can share length-sorted batches (runners/predict.py run_batch)
+PER_INPUT = True
 
 
 def model_class():

@@ -23,6 +23,8 @@ from xstore.runners.heads._batches import forward_sorted, pad, pad_inputs
 
 METRIC = "token_accuracy"
 TRAINED = True
+# each sentence is scored on its own: a run's prediction cells can share length-sorted batches (runners/predict.py run_batch)
+PER_INPUT = True
 
 
 def model_class():

@@ -79,7 +79,8 @@ def test_the_environment_overrides_the_spec(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("how", "keep"), [("spec", 2), ("env", 0)])
 def test_a_fill_loads_as_its_budget_allows(small_copy, monkeypatch, how, keep):
     """Serially, the batches go: run A's clean predictions, run B's, the attacks, A's perturbed, B's perturbed.
-    With room for two models the perturbed predictions load nothing; with none, every prediction loads."""
+    With room for two models the perturbed predictions load nothing; with none, every batch of predictions
+    loads its model once (its cells are scored together: runners/predict.py run_batch)."""
     from xstore import delete
     from xstore.fill import fill
     from xstore.runners import model_cache
@@ -96,6 +97,7 @@ def test_a_fill_loads_as_its_budget_allows(small_copy, monkeypatch, how, keep):
         path.write_text(path.read_text().replace("[predict]\n", f"[predict]\nkeep_models = {keep}\n"))
     else:
         monkeypatch.setenv(ENV, str(keep))
+    model_cache.CACHE.clear()  # whatever an earlier test in this process left
     held = []
     monkeypatch.setattr(model_cache, "listeners", [lambda load: held.append(len(model_cache.CACHE))])
     report = fill(load_spec(path), store)
@@ -106,5 +108,5 @@ def test_a_fill_loads_as_its_budget_allows(small_copy, monkeypatch, how, keep):
     if keep == 2:
         assert loads == {"predict_clean": 2, "predict_perturbed": 0} and held == [1, 2]
     else:
-        assert loads == {"predict_clean": 6, "predict_perturbed": 4} and held == [0] * 10
+        assert loads == {"predict_clean": 2, "predict_perturbed": 2} and held == [0] * 4
     assert len(model_cache.CACHE) == 0  # the fill dropped what it kept
