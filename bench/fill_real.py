@@ -106,20 +106,25 @@ xnli = "data"
 
 
 def _timed_fill(spec_path: Path) -> tuple[float, dict]:
-    """Fill serially; returns (wall seconds, seconds per cell kind: the cell's compute plus its write)."""
+    """Fill serially; returns (wall seconds, seconds per cell kind: computing its batches plus writing its cells)."""
     import xstore.fill as fill_module
     from xstore.db import Store
     from xstore.spec import load_spec
 
     by_kind: dict[str, float] = {}
-    compute, write_cell = fill_module.compute, Store.write_cell
+    compute_batch, write_cell = fill_module.compute_batch, Store.write_cell
 
-    def timed_compute(cell, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return compute(cell, *args, **kwargs)
-        finally:
-            by_kind[cell.kind] = by_kind.get(cell.kind, 0.0) + time.perf_counter() - t0
+    def timed_batch(cells, *args, **kwargs):  # the time spent inside the batch's generator, between its cells
+        outcomes = compute_batch(cells, *args, **kwargs)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                item = next(outcomes)
+            except StopIteration:
+                return
+            finally:
+                by_kind[cells[0].kind] = by_kind.get(cells[0].kind, 0.0) + time.perf_counter() - t0
+            yield item
 
     def timed_write(self, row, tables):
         t0 = time.perf_counter()
@@ -128,14 +133,14 @@ def _timed_fill(spec_path: Path) -> tuple[float, dict]:
         finally:
             by_kind[row["kind"]] = by_kind.get(row["kind"], 0.0) + time.perf_counter() - t0
 
-    fill_module.compute, Store.write_cell = timed_compute, timed_write
+    fill_module.compute_batch, Store.write_cell = timed_batch, timed_write
     try:
         spec = load_spec(spec_path)
         t0 = time.perf_counter()
         report = fill_module.fill(spec, Store(spec.database_path))
         wall = time.perf_counter() - t0
     finally:
-        fill_module.compute, Store.write_cell = compute, write_cell
+        fill_module.compute_batch, Store.write_cell = compute_batch, write_cell
     if report.exit_code != 0:
         raise SystemExit(f"the fill failed: {[(c.describe(), m) for c, m, _ in report.failed]}")
     return wall, by_kind
@@ -147,15 +152,17 @@ def _stored(store) -> dict:
 
     with store.connect(read_only=True) as con:
         rows = con.execute("""
-            SELECT p.run_key, r.checkpoint_path, p.cell_key, coalesce(t.text_a, e.text_a), coalesce(t.text_b, e.text_b),
-                   p.logits
+            SELECT p.run_key, r.checkpoint_path, c.kind, p.cell_key, coalesce(t.text_a, e.text_a),
+                   coalesce(t.text_b, e.text_b), p.logits
             FROM prediction p JOIN training_run r ON r.key = p.run_key JOIN example e ON e.id = p.example_id
-            LEFT JOIN perturbation t ON t.id = p.perturbation_id
-            ORDER BY p.run_key, p.cell_key, e.idx""").fetchall()
+            JOIN cell c ON c.key = p.cell_key LEFT JOIN perturbation t ON t.id = p.perturbation_id
+            ORDER BY p.run_key, c.kind, p.cell_key, e.idx""").fetchall()
     runs: dict[str, dict] = {}
-    for run, path, cell, text_a, text_b, logits in rows:
-        entry = runs.setdefault(run, {"checkpoint": store.artifacts / path, "cells": [], "a": [], "b": [], "logits": []})
+    for run, path, kind, cell, text_a, text_b, logits in rows:
+        entry = runs.setdefault(run, {"checkpoint": store.artifacts / path, "cells": [], "kinds": [], "a": [], "b": [],
+                                      "logits": []})
         entry["cells"].append(cell)
+        entry["kinds"].append(kind)
         entry["a"].append(text_a)
         entry["b"].append(text_b)
         entry["logits"].append(logits)
@@ -210,28 +217,30 @@ def _pipeline(runs: dict) -> tuple[float, float]:
     return seconds, diff
 
 
-def _padding(runs: dict) -> tuple[float, float]:
-    """Tokens fed to the model per real token (bench/predict.py): batches sorted within each cell, as the fill
-    cuts them, and within each run's inputs, as the pure inference does."""
+def _padding(runs: dict) -> tuple[float, float, float]:
+    """Tokens fed to the model per real token (bench/predict.py), with batches sorted within each cell (as a
+    fill cut them before its cells shared batches), within each run's cells of one kind (as the fill cuts
+    them now: runners/predict.py run_batch) and within each run's inputs (as the pure inference does)."""
     from itertools import groupby
 
     from transformers import AutoTokenizer
 
     from predict import _padding as fed
 
-    per_cell, per_run = [], []
+    per_cell, per_kind, per_run = [], [], []
     for entry in runs.values():
         tokenizer = AutoTokenizer.from_pretrained(entry["checkpoint"])
         lengths = [len(ids) for ids in tokenizer(entry["a"], entry["b"], truncation=True, max_length=MAX_LENGTH)["input_ids"]]
         per_run.append((fed(lengths, BATCH_SIZE, sort=True), sum(lengths)))
-        start = 0
-        for _, group in groupby(entry["cells"]):
-            n = len(list(group))
-            cell = lengths[start:start + n]
-            per_cell.append((fed(cell, BATCH_SIZE, sort=True), sum(cell)))
-            start += n
+        for groups, into in ((entry["cells"], per_cell), (entry["kinds"], per_kind)):
+            start = 0
+            for _, group in groupby(groups):
+                n = len(list(group))
+                part = lengths[start:start + n]
+                into.append((fed(part, BATCH_SIZE, sort=True), sum(part)))
+                start += n
     weighted = lambda pairs: sum(ratio * real for ratio, real in pairs) / sum(real for _, real in pairs)  # noqa: E731
-    return weighted(per_cell), weighted(per_run)
+    return weighted(per_cell), weighted(per_kind), weighted(per_run)
 
 
 def _loads(store) -> tuple[list, float]:
@@ -262,7 +271,7 @@ def measure(shape: str, pairs: int, budget: int, xnli: str | None = None) -> lis
         store = Store(tmp / "bench.duckdb")
         runs = _stored(store)
         loads, load_seconds = _loads(store)
-        padded_cells, padded_runs = _padding(runs)
+        padded_cells, padded_kinds, padded_runs = _padding(runs)
         pure, pure_diff = _pure(runs)
         piped, pipe_diff = _pipeline(runs)
     if max(pure_diff, pipe_diff) > TOLERANCE:
@@ -279,8 +288,8 @@ def measure(shape: str, pairs: int, budget: int, xnli: str | None = None) -> lis
         result("fill_real", f"  prediction stage: {inputs:,} inputs in {len(PREDICT_KINDS)} kinds of cells", stage, "s",
                "pure batched inference, models loaded", stage / pure, "<= 1.15x"),
         result("fill_real", "    pure batched inference (encode + batched_logits)", pure, "s"),
-        result("fill_real", f"    tokens fed per real token, batches cut per cell (pure: per run, {padded_runs:.2f})",
-               padded_cells, ""),
+        result("fill_real", "    tokens fed per real token, batches cut per run and kind as the fill does (per cell: "
+               f"{padded_cells:.2f}; pure, per run: {padded_runs:.2f})", padded_kinds, ""),
         result("fill_real", f"  model loads: {len(loads)} run-and-kind batches, {sum(r[2] for r in loads)} cells, "
                f"{processes} process", n_loads, "loads", "one per run and kind", n_loads / len(loads), "1.00x"),
         result("fill_real", "    seconds loading them", load_seconds, "s"),

@@ -183,6 +183,7 @@ def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) 
                                   + (f" and {len(ready) - 1} more of its run" if len(ready) > 1 else ""))
         t0 = time.perf_counter()
         for cell, outcome in compute_batch(ready, spec, store, log=books.progress.console.log):
+            written = time.perf_counter()
             try:
                 if isinstance(outcome, Exception):
                     raise outcome
@@ -193,8 +194,8 @@ def _fill_serial(todo: list[CellSpec], spec: Spec, store: Store, books: _Books) 
                 raise
             except Exception as err:  # any failure of one cell is recorded and the fill goes on
                 books.failed(cell, CellFailure.of(err), time.perf_counter() - t0)
-            else:
-                books.stored({**row, "wall_seconds": time.perf_counter() - t0}, cell)
+            else:  # its progress line: its own seconds (its share of a batch computed together) and writing it
+                books.stored({**row, "wall_seconds": row["wall_seconds"] + time.perf_counter() - written}, cell)
             t0 = time.perf_counter()
 
 
