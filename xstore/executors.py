@@ -42,19 +42,17 @@ def compute_to_shards(db_path: str, spec, cells: list[CellSpec]) -> list[str]:
     staging = shards.staging_dir(store)
     folders = []
     for cell, outcome in compute_batch(cells, spec, store, log=lambda *_: None):
-        if isinstance(outcome, Exception):  # reported through the shard, recorded by the coordinator
-            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params,
-                                                          CellFailure.of(outcome))))
-            continue
-        row, tables = outcome
-        faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
         try:
+            if isinstance(outcome, Exception):
+                raise outcome
+            row, tables = outcome
+            faults.reached(f"job:{cell.kind}")  # a job that dies before its shard is written (tests)
             folders.append(str(shards.write_shard(staging, row, tables)))
         except INTERRUPTS:  # a cancelled job: no shard, the coordinator has stopped
             raise
-        except Exception as err:
-            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params,
-                                                          CellFailure.of(err))))
+        except Exception as err:  # reported through the shard, recorded by the coordinator
+            failure = CellFailure.of(err)
+            folders.append(str(shards.write_failure_shard(staging, cell.key, cell.kind, cell.params, failure)))
     return folders
 
 
