@@ -8,4 +8,5 @@ MIGRATIONS: tuple[str, ...] = (
     "0001_initial",
     "0002_add_training_step",
     "0003_structured_tasks",
+    "0005_perturbation_validity",  # 0004 is another branch's; the lead renumbers at merge if needed
 )

@@ -200,6 +200,30 @@ class Perturbation(SQLModel, table=True):
     words_changed: int
     chars_changed: int
     seed: int
+    # Validity (runners/attacks/negation.py, meaning.py): the encoder similarity of perturbed to original text
+    # (NULL when the text is unchanged or the cell sets no threshold); the negation markers of the original
+    # and of the perturbed text (JSON lists, equal unless an attack broke its constraint); candidates each
+    # constraint rejected, by name (JSON object). NULL in rows written before migration 5.
+    similarity: Optional[float] = Field(default=None, sa_type=Double)
+    negations: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    negations_after: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    rejected: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Annotation(SQLModel, table=True):
+    """A person's judgement of one perturbation: does the gold label still hold? (`xstore annotate import`)
+
+    Not written by a cell, so never removed with one: a recomputed perturb cell gives its rows the same ids,
+    and their judgements apply again.
+    """
+
+    __tablename__ = "annotation"
+    perturbation_id: str = Field(primary_key=True)
+    annotator: str = Field(primary_key=True)
+    label_holds: str  # yes, no or unsure
+    note: str = ""
+    source_file: str  # the imported file's name and sha256
+    imported_at: datetime
 
 
 class Prediction(SQLModel, table=True):

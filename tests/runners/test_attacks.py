@@ -214,7 +214,7 @@ def test_attacks_repeat_exactly_and_follow_their_seed(victim, attack):
     assert len(right) == 8
 
     def run(seed):
-        params = {**ATTACKS[attack].defaults, "query_budget": 10, "seed": seed}
+        params = {**ATTACKS[attack].defaults, "query_budget": 10, "seed": seed, "similarity_encoder": str(tiny)}
         if attack == "bae":
             params["mlm"] = str(tiny)
         return attack_examples(Victim(model, tokenizer, max_length=48, batch_size=64), ATTACKS[attack], right,
@@ -257,7 +257,8 @@ def test_character_attacks_stay_in_the_script_of_any_language(victim, language):
     random.seed(0)
     for module in (deepwordbug_gao2018, pruthi2019, homoglyph_boucher2022):
         params = {**ATTACKS[{"deepwordbug_gao2018": "deepwordbug", "pruthi2019": "pruthi",
-                             "homoglyph_boucher2022": "homoglyph"}[module.__name__.split(".")[-1]]].defaults}
+                             "homoglyph_boucher2022": "homoglyph"}[module.__name__.split(".")[-1]]].defaults,
+                  "similarity_threshold": 0.0}
         attack = module.build(wrapped, language, params)
         candidates = attack.get_transformations(text, original_text=text)
         for candidate in candidates:
@@ -281,10 +282,10 @@ def test_homoglyph_noise_is_seeded_per_example_and_changes_every_script():
     from xstore.runners.attacks.homoglyphnoise import perturb_rows
 
     rows = [{"id": lang, "text_a": a, "text_b": b} for lang, (a, b) in sorted(NON_LATIN.items())]
-    first = perturb_rows(rows, {"rate": 0.1, "seed": 0})
-    assert first == perturb_rows(rows, {"rate": 0.1, "seed": 0})
-    assert perturb_rows(rows[2:], {"rate": 0.1, "seed": 0}) == first[2:]  # independent of neighbours
-    assert perturb_rows(rows, {"rate": 0.1, "seed": 1}) != first
+    first = [perturb_rows([row], {"rate": 0.1, "seed": 0}, row["id"])[0] for row in rows]
+    assert first == [perturb_rows([row], {"rate": 0.1, "seed": 0}, row["id"])[0] for row in rows]
+    assert perturb_rows(rows[2:3], {"rate": 0.1, "seed": 0}, rows[2]["id"]) == first[2:3]
+    assert [perturb_rows([row], {"rate": 0.1, "seed": 1}, row["id"])[0] for row in rows] != first
     table = confusables.table()
     for row, attempt in zip(rows, first):
         for old, new in ((row["text_a"], attempt["text_a"]), (row["text_b"], attempt["text_b"])):
@@ -333,7 +334,7 @@ def test_sentence_encoder_is_refused_clearly_when_not_installed(victim):
     from xstore.runners.attacks.victim import Victim
 
     model, tokenizer, _, tiny = victim
-    params = {**ATTACKS["bae"].defaults, "mlm": str(tiny), "use_threshold": 0.936}
+    params = {**ATTACKS["bae"].defaults, "mlm": str(tiny), "use_threshold": 0.936, "similarity_encoder": str(tiny)}
     with pytest.raises(UserError, match="needs the multilingual Universal Sentence Encoder.*set use_threshold = 0"):
         bae_garg2020.build(Victim(model, tokenizer, 48, 64), "ru", params)
 
