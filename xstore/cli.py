@@ -24,6 +24,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="A declarative experiment database for multilingual calibration studies.")
 db_app = typer.Typer(no_args_is_help=True, help="Inspect and upgrade database files.")
 app.add_typer(db_app, name="db")
+annotate_app = typer.Typer(no_args_is_help=True, help="People's judgements of perturbations (does the label hold?).")
+app.add_typer(annotate_app, name="annotate")
 
 # Piped output (a file, `less`, a test) gets a wide console so tables are not cut at 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -330,7 +332,8 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
                                                   "settings then fix the column and row order)."),
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
-                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks."),
+                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks; or "
+                                               "perturbation_sample, a CSV for annotators."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
@@ -347,12 +350,29 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            digits: int = typer.Option(3, "--digits", help="Decimals shown in LaTeX and Markdown."),
            run: Optional[str] = typer.Option(None, "--run", help="Figure: the run's key."),
            intermediate: Optional[str] = typer.Option(None, "--intermediate", help="Figure: the run's intermediate setting."),
-           seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed."),
-           language: Optional[str] = typer.Option(None, "--language", help="Figure: the language.")):
+           seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed. perturbation_sample: "
+                                              "the sample's seed (default 0)."),
+           language: Optional[str] = typer.Option(None, "--language", help="Figure: the language."),
+           n: int = typer.Option(50, "--n", help="perturbation_sample: perturbations per attack setting and language."),
+           min_validity: Optional[float] = typer.Option(None, "--min-validity", min=0.0, max=1.0,
+                                                        help="Keep an attack's values only in languages where people "
+                                                        "judged at least this share of its successful perturbations "
+                                                        "to keep their label (xstore annotate import).")):
     """Write a paper table (--table, as LaTeX, Markdown or CSV) or a figure (--figure, PNG and PDF)."""
     if (table is None) == (figure is None):
         raise UserError("give --table METRIC or --figure reliability|histogram (one of them)")
     store = _store(target)
+    if table == "perturbation_sample":
+        from xstore import annotations, export as render
+
+        text = render.render(annotations.sample(store, n, seed or 0, attack), "csv")
+        if out_path is None:
+            sys.stdout.write(text)
+        else:
+            out_path.write_text(text, encoding="utf-8")
+            err.print(f"wrote {out_path}: fill in label_holds (yes, no or unsure) and annotator, then "
+                      f"`xstore annotate import {out_path} --db {store.path}`")
+        return
     languages = settings = None
     if target.endswith(".toml"):
         from xstore.spec import intermediate_name, load_spec
@@ -365,7 +385,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
 
         paper = tables.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
-                             settings=settings)
+                             settings=settings, min_validity=min_validity)
         text = tables.render(paper, fmt, digits=digits, percent=percent)
         if out_path is None:
             sys.stdout.write(text)
@@ -403,6 +423,22 @@ def report(target: str = typer.Argument(..., help="Database file, or a spec file
     out_path = out_path or Path(f"{store.path.stem}-report" + (".html" if fmt == "html" else ".md"))
     for path in make_report.write(store, out_path, fmt=fmt, figures=not no_figures, n_bins=n_bins, split=split):
         out.print(f"wrote {path}")
+
+
+@annotate_app.command("import")
+def annotate_import(file: Path = typer.Argument(..., help="A CSV from `xstore export --table perturbation_sample`, "
+                                                "with label_holds (yes, no, unsure) and annotator filled in."),
+                    db: Optional[str] = DbOpt,
+                    annotator: Optional[str] = typer.Option(None, "--annotator", help="Name for rows whose annotator "
+                                                            "column is empty.")):
+    """Store judgements as `annotation` rows; a file that does not match the database is refused whole."""
+    from xstore import annotations
+
+    store = _store(db)
+    counts = annotations.import_file(store, file, annotator)
+    blank = f"; {counts['blank']} rows left blank were skipped" if counts["blank"] else ""
+    out.print(f"imported {counts['imported']} judgements into {store.path}{blank}; "
+              "`xstore query attack_validity` gives the share whose label holds")
 
 
 @db_app.command("upgrade")

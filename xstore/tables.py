@@ -66,6 +66,7 @@ class PaperTable:
     cells: dict[tuple[str, str], Cell]
     where: dict = field(default_factory=dict)  # base model, target, split, attack, calibration
     delta: bool = False
+    min_validity: Optional[float] = None  # only attack x language pairs people judged valid at this share
 
     def best(self, digits: Optional[int] = None, scale: float = 1.0) -> set[tuple[str, str]]:
         """The best cell(s) of each column by the metric's direction, comparing means as shown with `digits`
@@ -90,14 +91,21 @@ class PaperTable:
         m = METRICS[self.metric]
         what = f"{m.label}, difference from the no-intermediate baseline of the same seed" if self.delta else m.label
         w = self.where
+        validated = (f"; languages where people judged at least {self.min_validity:.0%} of the attack's successful "
+                     f"perturbations to keep their label (attack_validity)") if self.min_validity is not None else ""
         return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}, "
-                f"calibration {w['calibration']}; mean ± std over seeds")
+                f"calibration {w['calibration']}{validated}; mean ± std over seeds")
 
 
 def build(store, metric: str, *, split: str = "test", attack: Optional[str] = None, calibration: str = "none",
           n_bins: int = 10, base_model: Optional[str] = None, target: Optional[str] = None, delta: bool = False,
-          languages: Optional[Sequence[str]] = None, settings: Optional[Sequence[str]] = None) -> PaperTable:
-    """Roll a metric up over seeds into a table; `languages` and `settings` fix the column and row order."""
+          languages: Optional[Sequence[str]] = None, settings: Optional[Sequence[str]] = None,
+          min_validity: Optional[float] = None) -> PaperTable:
+    """Roll a metric up over seeds into a table; `languages` and `settings` fix the column and row order.
+
+    With `min_validity`, an attack's values are kept only in the languages where people judged at least
+    that share of its successful perturbations to keep their gold label (`annotations.validated`).
+    """
     if metric not in METRICS:
         raise UserError(f"unknown table {metric!r}; choose one of {', '.join(METRICS)}")
     m = METRICS[metric]
@@ -118,10 +126,20 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     rows = [r for r in rows if r["base_model"] == where["base_model"] and r["target"] == where["target"]]
     if not rows:
         raise UserError(f"no {metric} values for base model {where['base_model']!r} and target {where['target']!r}")
+    if min_validity is not None and where["attack"] != "none":
+        from xstore.annotations import validated
+
+        valid = validated(store, min_validity)
+        rows = [r for r in rows if (where["attack"], where["target"], r["language"]) in valid]
+        if not rows:
+            raise UserError(f"attack {where['attack']!r} is validated in no language at a share of {min_validity}: "
+                            "see `xstore query attack_validity`, or import judgements with `xstore annotate import`")
     values = _per_run(rows, m.column)
     if delta:
         values = _deltas(values)
-    return _assemble(metric, values, where, delta, languages, settings)
+    table = _assemble(metric, values, where, delta, languages, settings)
+    table.min_validity = min_validity if where["attack"] != "none" else None
+    return table
 
 
 def _only(values: set, what: str, option: str) -> str:
