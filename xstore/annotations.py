@@ -79,7 +79,7 @@ def _stored(con, ids: list[str]) -> dict:
     con.register("_ids", pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
     try:
         found = con.execute("""SELECT p.id, e.text_a, e.text_b, p.text_a, p.text_b FROM perturbation AS p
-                               JOIN example AS e ON e.id = p.example_id JOIN _ids USING (id)""").fetchall()
+                               JOIN example AS e ON e.id = p.example_id JOIN _ids AS i ON i.id = p.id""").fetchall()
     finally:
         con.unregister("_ids")
     return {row[0]: tuple(x or "" for x in row[1:]) for row in found}

@@ -197,6 +197,24 @@ def test_edits_are_the_ones_each_attack_makes(attacked):
             assert old.strip(".,!?") not in stop  # stop words are kept
 
 
+def test_stored_perturbations_keep_negation_and_meaning(attacked):
+    from xstore import named
+
+    with Store(attacked / "attacks.duckdb").connect(read_only=True) as con:
+        result = named.run(con, "perturbation_validity")
+        names = [d[0] for d in result.description]
+        rows = [dict(zip(names, r)) for r in result.fetchall()]
+        keys = con.execute("SELECT DISTINCT params->>'negation' FROM cell WHERE kind = 'perturb'").fetchall()
+    assert keys == [("1",)]  # the Russian list's version is in every perturb cell's key
+    assert {r["attack"] for r in rows} == {"deepwordbug", "pruthi", "homoglyph", "bae", "homoglyphnoise"}
+    for r in rows:
+        assert r["with_negation"] > 0 and r["negation_touched"] == 0 and r["unchecked"] == 0, r
+        assert r["below_threshold"] == 0 and r["changed"] > 0, r
+        if r["protocol"] != "model-independent":  # similarity >= 0.9 (A2T) by default, stored for each change
+            assert r["similarity_threshold"] == 0.9 and r["with_similarity"] == r["changed"], r
+            assert r["similarity_min"] >= 0.9
+
+
 # -- the attacks on their own ----------------------------------------------------------------------
 
 
