@@ -7,7 +7,10 @@
 Baseline: one plain prediction of the same inputs with `common.batched_logits`, as a predict_clean
 cell computes it (best of three). Queries are TextAttack's count (every candidate scored, cached or
 not); forward passes are the inputs the model really ran, so 1 - passes/queries is the cache's share.
-The attack path is the perturb runner's own (`perturb.attack_examples`), on the GPU when there is one.
+The attack path is the perturb runner's own (`perturb.attack_examples`), on the GPU when there is one,
+with the catalogue's validity constraints: negation kept, and meaning kept (encoder similarity >= 0.9,
+the base model as encoder). Each attack runs again without the meaning constraint, in the same run, to
+show what it costs; the rejections are the candidates each constraint turned down, per attacked example.
 """
 
 from __future__ import annotations
@@ -81,22 +84,39 @@ def measure(db: Path | None, language: str, n_examples: int, attacks: list[str],
         rows.append(result("attacks", f"plain prediction, {where}", len(examples) / predict_s, "examples/s"))
         for name in attacks:
             entry = get_attack(name)
-            params = {**entry.defaults, "query_budget": query_budget}
+            params = {**entry.defaults, "query_budget": query_budget, "similarity_encoder": str(mlm)}
             if "mlm" in params:
                 params["mlm"] = str(mlm)
-            victim = Victim(model, tokenizer, max_length=max_length, batch_size=batch_size)
-            attempts, seconds = _timed(lambda: attack_examples(victim, entry, examples, language, params,
-                                                               fields=("premise", "hypothesis")))
+            runs = {}
+            for threshold in (params["similarity_threshold"], 0.0):  # as catalogued, then without meaning
+                victim = Victim(model, tokenizer, max_length=max_length, batch_size=batch_size)
+                attempts, seconds = _timed(lambda: attack_examples(
+                    victim, entry, examples, language, {**params, "similarity_threshold": threshold},
+                    fields=("premise", "hypothesis")))
+                runs[threshold] = (attempts, seconds, victim)
+            attempts, seconds, victim = runs[params["similarity_threshold"]]
             attacked = [a for a in attempts if a["outcome"] != "skipped"]
             succeeded = sum(a["outcome"] == "succeeded" for a in attempts)
             queries = sum(a["queries"] for a in attempts)
             # the search's own passes: all but the clean pass and the success check (one each per example)
             cached = 1 - (victim.forward_passes - 2 * len(examples)) / max(sum(a["queries"] for a in attacked), 1)
+            rejected = {k: sum(a["rejected"].get(k, 0) for a in attacked) / max(len(attacked), 1)
+                        for k in ("negation", "similarity")}
+            plain, plain_s, _ = runs[0.0]
             rows += [
                 result("attacks", f"{name}: {len(attacked)} attacked, {succeeded} succeeded", len(examples) / seconds,
                        "examples/s", "plain prediction (time ratio)", seconds / predict_s),
                 result("attacks", f"  {name}: victim queries", queries / seconds, "queries/s"),
                 result("attacks", f"  {name}: queries answered from the cache", cached * 100, "%"),
+                result("attacks", f"  {name}: candidates rejected for negation, per attacked example",
+                       rejected["negation"], "candidates"),
+                result("attacks", f"  {name}: candidates rejected for meaning, per attacked example",
+                       rejected["similarity"], "candidates"),
+                result("attacks", f"  {name} without the meaning constraint: "
+                       f"{sum(a['outcome'] == 'succeeded' for a in plain)} succeeded", len(examples) / plain_s,
+                       "examples/s", "with it (time ratio)", seconds / plain_s),
+                result("attacks", f"  {name} without the meaning constraint: victim queries",
+                       sum(a["queries"] for a in plain) / plain_s, "queries/s"),
             ]
     return rows
 
