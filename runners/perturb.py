@@ -122,7 +122,8 @@ def _attack_victim(ctx, entry, examples: list[dict], victim_key: str) -> list[di
 
 
 def _model_source(value: str, base_model: str, ctx) -> str:
-    """"base" is the victim's pretrained model (with its MLM head); else a local directory or hub id."""
+    """"base" is the victim's pretrained model (with its MLM head: BAE's masked LM, the similarity encoder);
+    else a local directory or hub id."""
     from xstore.runners import models as base_models
 
     if value == "base":

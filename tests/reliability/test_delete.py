@@ -38,7 +38,11 @@ def test_dry_run_then_delete_an_intermediate_run(small_copy, capsys):
 
 
 def test_delete_an_attack_version(small_copy, capsys):
-    code, out, _ = run_cli(["delete", small_copy / "small.duckdb", "--attack", "charnoise", "--version", "1", "--yes"], capsys)
+    from xstore.catalog import ATTACKS
+
+    version = str(ATTACKS["charnoise"].version)
+    code, out, _ = run_cli(["delete", small_copy / "small.duckdb", "--attack", "charnoise", "--version", version, "--yes"],
+                           capsys)
     assert code == 0 and "removed 6 cells" in out  # 2 perturb cells, 4 perturbed predictions
     assert _q(small_copy, "SELECT count(*) FROM perturbation") == [(0,)]
     assert _q(small_copy, "SELECT DISTINCT attack FROM prediction") == [("none",)]

@@ -3,7 +3,7 @@
 Sentences written for this test (not taken from any dataset), with negation as a word (nicht, не, نہیں),
 a character span (没有, 不), a prefix (Swahili ha-, si-) and a clitic (Arabic و+لا). The check of each
 output counts the negation the sentence names, independently of the lexicon under test, and also
-compares the lexicon's markers. Real XNLI text gets the same checks in test_attack_validity_real.py.
+compares the lexicon's markers. Real XNLI text gets the same checks in test_validity_constraints_real.py.
 """
 
 from __future__ import annotations

@@ -88,5 +88,5 @@ def test_no_attack_loses_or_alters_negation_on_real_text(real, language, attack)
         assert row["negations_after"] == row["negations"] and row["negations"], (hypothesis, row["text_a"])
         changed += row["text_a"] != hypothesis
     if attack == "pruthi" and language in UNSPACED or attack == "homoglyph" and language in ("zh", "hi", "ar"):
-        return  # nothing these attacks may edit there (see test_attack_validity.CANNOT_EDIT)
+        return  # nothing these attacks may edit there (see test_validity_constraints.CANNOT_EDIT)
     assert changed >= 1, (attack, language)
