@@ -149,7 +149,7 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
 def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
     """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
     from xstore import integrity, sandbox
-    from xstore.schema import CELL_TABLES, REFERENCE_TABLES
+    from xstore.schema import DATA_TABLES
 
     store = _store(target)
     with sandbox.connect(store) as con:
@@ -160,7 +160,7 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
             """SELECT f.kind, f.cell_key, f.error, f.attempt FROM failure f
                WHERE NOT EXISTS (SELECT 1 FROM cell c WHERE c.key = f.cell_key)
                QUALIFY f.attempt = max(f.attempt) OVER (PARTITION BY f.cell_key) ORDER BY f.failed_at""").fetchall()
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in [*CELL_TABLES, *REFERENCE_TABLES]}
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in DATA_TABLES}
     size = store.path.stat().st_size / 2**20
     out.print(f"{store.path}  schema version {version}  {size:.1f} MiB")
     table = Table("kind", "cells", "wall seconds", title="stored cells")

@@ -26,6 +26,11 @@ def _cell_rows(column: str) -> dict:
 _REFERENCE_ROWS = {"info": {"rows": "reference"}}
 
 
+# `__table_args__` of a table of people's records about stored rows (judgements, `xstore annotate import`): no
+# cell writes them, so deleting a cell leaves them.
+_PEOPLE_ROWS = {"info": {"rows": "people"}}
+
+
 def _about_cells(column: str) -> dict:
     """`__table_args__` of the fill's own records of cells (`cell`, `failure`): deleted with the cell."""
     return {"info": {"rows": "fill", "cell_column": column}}
@@ -218,12 +223,13 @@ class Annotation(SQLModel, table=True):
     """
 
     __tablename__ = "annotation"
+    __table_args__ = _PEOPLE_ROWS
     perturbation_id: str = Field(primary_key=True)
     annotator: str = Field(primary_key=True)
     label_holds: str  # yes, no or unsure
     note: str = ""
     source_file: str  # the imported file's name and sha256
-    imported_at: datetime
+    imported_at: datetime = Field(sa_type=DateTime)
 
 
 class Prediction(SQLModel, table=True):
@@ -304,3 +310,7 @@ CELL_TABLES: dict[str, str] = _tables("cell")
 REFERENCE_TABLES: tuple[str, ...] = tuple(_tables("reference"))
 #: Every table with rows that belong to one cell, with the column naming it: what deleting a cell removes.
 CELL_COLUMNS: dict[str, str] = {**CELL_TABLES, **_tables("fill")}
+#: Tables of people's records about stored rows (judgements): no cell writes them; deleting a cell keeps them.
+PEOPLE_TABLES: tuple[str, ...] = tuple(_tables("people"))
+#: Tables of results, whose rows `xstore status` counts: all but the fill's records of cells and schema_version.
+DATA_TABLES: tuple[str, ...] = (*CELL_TABLES, *REFERENCE_TABLES, *PEOPLE_TABLES)

@@ -29,7 +29,7 @@ class Encoder:
         from transformers import AutoModel, AutoTokenizer
 
         from xstore.runners import models as base_models
-        from xstore.runners.predict import device
+        from xstore.runners.common import device
 
         try:  # offline: a local directory, or the run's base model, which its training has already fetched
             self.tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)

@@ -116,13 +116,13 @@ def test_attacks_still_edit_most_inputs(attacked, attack):
 def test_noise_keeps_negation_in_every_other_language(attack):
     from xstore.catalog import ATTACKS
     from xstore.runners.attacks import confusables
-    from xstore.runners.perturb import _function
+    from xstore.runners.perturb import _resolve
 
     for language, (text, tokens) in MORE.items():
         editable = attack == "charnoise" or any(c in confusables.table() for c in text)
         for seed in range(5):
-            row = _function(ATTACKS[attack].runner)([{"id": "x", "text_a": text, "text_b": None}],
-                                                    {"rate": 0.5, "seed": seed}, language)[0]
+            row = _resolve(ATTACKS[attack].runner)([{"id": "x", "text_a": text, "text_b": None}],
+                                                   {"rate": 0.5, "seed": seed}, language)[0]
             assert not negation_lost(text, row["text_a"], tokens, language), (language, row["text_a"])
             assert (row["chars_changed"] > 0) == editable, (language, row["text_a"])
 

@@ -1,9 +1,9 @@
 """Every attack on real XNLI dev hypotheses that hold a negation, in Chinese, German, Swahili, Hindi, Arabic and
 Russian: no output loses, alters or adds negation.
 
-Needs XSTORE_TEST_DATA (a folder with xnli/dev-LANG.tsv.gz in the XTREME layout); skips without it. The
-hypotheses are chosen, and their negation counted, by the patterns below, written for this test and not
-taken from the lexicon under test. In Chinese the issue's examples had 没 deleted from 还没有 and 根本没;
+Needs XSTORE_TEST_DATA (a folder with xnli/dev-LANG.tsv.gz in the XTREME layout; `conftest.real_data`) and skips
+without it. The hypotheses are chosen, and their negation counted, by the patterns below, written for this test
+and not taken from the lexicon under test. In Chinese the issue's examples had 没 deleted from 还没有 and 根本没;
 every hypothesis with those stretches is taken too.
 """
 
@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import csv
 import gzip
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import real_data
 from validity_helpers import NOISE_ATTACKS, VICTIM_ATTACKS, UNSPACED, attack_all, build_models, negation_lost
-
-DATA = os.environ.get("XSTORE_TEST_DATA")
-pytestmark = pytest.mark.skipif(not DATA, reason="set XSTORE_TEST_DATA to a folder with xnli/dev-LANG.tsv.gz")
 
 PER_LANGUAGE = 12
 # Negation to look for: whole tokens (spaced scripts) or substrings (Chinese); Swahili verbs by prefix.
@@ -44,8 +40,8 @@ def _tokens(text: str, language: str) -> list[str]:
     return sorted({w for w in words if w in NEGATION[language] or w.lower() in NEGATION[language]})
 
 
-def _hypotheses(language: str) -> list[tuple[str, list[str]]]:
-    path = Path(DATA) / "xnli" / f"dev-{language}.tsv.gz"
+def _hypotheses(xnli, language: str) -> list[tuple[str, list[str]]]:
+    path = xnli / f"dev-{language}.tsv.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     seen, chosen, issue = set(), [], []
@@ -64,7 +60,8 @@ def _hypotheses(language: str) -> list[tuple[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    chosen = {language: _hypotheses(language) for language in ("zh", "de", "sw", "hi", "ar", "ru")}
+    xnli = real_data("xnli")  # skips, naming XSTORE_TEST_DATA, without the real data
+    chosen = {language: _hypotheses(xnli, language) for language in ("zh", "de", "sw", "hi", "ar", "ru")}
     victim, mlm = build_models(tmp_path_factory.mktemp("real"), [h for rows in chosen.values() for h, _ in rows])
     attempts = {language: attack_all(victim, mlm, [{"id": f"{language}{i}", "text_a": h, "text_b": None}
                                                    for i, (h, _) in enumerate(rows)], language, query_budget=40)

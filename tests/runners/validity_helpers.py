@@ -29,7 +29,7 @@ def build_models(folder: Path, texts: list[str]) -> tuple:
 
     from xstore.runners.attacks.victim import Victim
     from xstore.runners.models import TINY_CONFIG
-    from xstore.runners.predict import quiet_transformers
+    from xstore.runners.common import quiet_transformers
 
     quiet_transformers()
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
@@ -63,14 +63,14 @@ def attack_all(victim, mlm: Path, examples: list[dict], language: str, attacks=V
         entry = ATTACKS[name]
         params = {**entry.defaults, "similarity_encoder": str(mlm), **overrides}
         if name in NOISE_ATTACKS:
-            from xstore.runners.perturb import _function
+            from xstore.runners.perturb import _resolve
 
             encoder = None
             if params["similarity_threshold"] > 0:
                 from xstore.runners.attacks.meaning import Encoder
 
                 encoder = Encoder(str(mlm), 64, 64)
-            attempts = _function(entry.runner)(examples, {**params, "rate": 0.3}, language, encoder)
+            attempts = _resolve(entry.runner)(examples, {**params, "rate": 0.3}, language, encoder)
         else:
             params.update(query_budget=query_budget, mlm=str(mlm))
             attempts = attack_examples(victim, entry, examples, language, params, ("premise", "hypothesis"))
