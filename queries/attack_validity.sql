@@ -3,7 +3,7 @@
 -- Grain: one row per attack setting (attack, version, protocol, parameters) x task x split x language with
 --   at least one judged perturbation.
 -- Parameters:
--- $z DOUBLE = 1.959964  normal quantile of the interval: 1.959964 for 95%
+--   $z DOUBLE in (0, 6] = 1.959964  normal quantile of the Wilson interval: 1.959964 for 95%, 2.575829 for 99%
 -- Reads: annotation, perturbation, example, cell.
 -- Definition: judgements come from `xstore annotate import` (label_holds yes, no or unsure). Per
 --   perturbation the verdict is the majority of its annotators' yes and no votes, unsure on a tie or when

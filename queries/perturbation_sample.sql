@@ -2,9 +2,9 @@
 --   and language, with the original, the perturbed text and the gold label, for `xstore annotate import`.
 -- Grain: one row per sampled perturbation; at most $n per attack setting x task x split x language.
 -- Parameters:
--- $n INTEGER = 50  perturbations per attack setting and language
--- $seed INTEGER = 0  the sample's seed: the same seed gives the same sample on any machine
--- $attack VARCHAR = all  one attack, or all
+--   $n INTEGER in [1, 100000] = 50  perturbations per attack setting and language
+--   $seed INTEGER in [0, 2147483647] = 0  the sample's seed: the same seed gives the same sample on any machine
+--   $attack VARCHAR = all  one attack, or all
 -- Reads: perturbation, example, task, cell.
 -- Definition: the candidates are the perturbations that count as attacks on the gold label: changed text
 --   and outcome succeeded (victim attacks) or perturbed (noise attacks). Each is ranked by md5 of its id and

@@ -1,6 +1,6 @@
 """The human check of attacks: a seeded sample of perturbations out as CSV, people's judgements back in as rows.
 
-`sample` runs the named query `perturbation_sample`; `import_file` reads a filled-in copy of that CSV and
+`write_sample` runs the named query `perturbation_sample`; `import_file` reads a filled-in copy of that CSV and
 stores one `annotation` row per judged row, after checking the whole file against the database: a file
 that names unknown perturbations, shows other texts than the database holds, or has a judgement that is
 not yes, no or unsure is refused with one message, and nothing is written. `attack_validity` then answers
@@ -14,11 +14,11 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 import pyarrow as pa
 
-from xstore import named
+from xstore import integrity, named
 from xstore.errors import UserError
 
 JUDGEMENTS = ("yes", "no", "unsure")
@@ -26,14 +26,18 @@ JUDGEMENTS = ("yes", "no", "unsure")
 REQUIRED = ("perturbation_id", "label_holds", "annotator", "original_a", "original_b", "perturbed_a", "perturbed_b")
 
 
-def sample(store, n: int, seed: int = 0, attack: Optional[str] = None) -> pa.Table:
-    """Up to `n` successful perturbations per attack setting and language, drawn with `seed`."""
+def write_sample(store, out: TextIO, n: int, seed: int = 0, attack: Optional[str] = None) -> int:
+    """Write up to `n` successful perturbations per attack setting and language, drawn with `seed`, to `out` as
+    CSV (streamed: `export.write`); returns the rows written. Refused, writing nothing, when there are none."""
+    from xstore import export
+
     if n < 1:
         raise UserError(f"--n must be at least 1 (got {n})")
-    table = named.run_readonly(store, "perturbation_sample", {"n": n, "seed": seed, "attack": attack or "all"})
-    if table.num_rows == 0:
-        raise UserError(f"{store.path} has no successful perturbation{' of ' + attack if attack else ''} to sample")
-    return table
+    params = {"n": n, "seed": seed, "attack": attack or "all"}
+    with named.result(store, "perturbation_sample", params) as relation:
+        if not relation.limit(1).fetchall():
+            raise UserError(f"{store.path} has no successful perturbation{' of ' + attack if attack else ''} to sample")
+        return export.write(relation, "csv", out)[0]
 
 
 def import_file(store, path: Path, annotator: Optional[str] = None) -> dict:
@@ -44,29 +48,33 @@ def import_file(store, path: Path, annotator: Optional[str] = None) -> dict:
     path = Path(path)
     try:
         raw = path.read_bytes()
-        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        rows, columns = list(reader), reader.fieldnames or []
     except FileNotFoundError:
         raise UserError(f"{path} does not exist") from None
     except (UnicodeDecodeError, csv.Error) as err:
         raise UserError(f"{path} is not a UTF-8 CSV file ({err}); nothing was imported") from None
-    missing = [c for c in REQUIRED if not rows or c not in rows[0]]
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise UserError(f"{path} is not an annotation file: it lacks the column(s) {', '.join(missing)} "
                         f"(export one with `xstore export DB --table perturbation_sample`); nothing was imported")
     judged = [(number, row) for number, row in enumerate(rows, start=1) if (row["label_holds"] or "").strip()]
-    with store.connect(read_only=True) as con:
-        store.check_version(con)
-        stored = _stored(con, [row["perturbation_id"] for _, row in judged])
-    records = _check(path, judged, stored, annotator)
     source = f"{path.name} sha256:{hashlib.sha256(raw).hexdigest()}"
-    table = pa.table({
-        "perturbation_id": [r[0] for r in records], "annotator": [r[1] for r in records],
-        "label_holds": [r[2] for r in records], "note": [r[3] for r in records],
-        "source_file": [source] * len(records), "imported_at": pa.array([datetime.now()] * len(records), pa.timestamp("us")),
-    })
-    if records:
-        with store.connect() as con:
-            store.check_version(con)
+    if not store.path.exists():  # opening for writing would create an empty database
+        raise UserError(f"database {store.path} does not exist")
+    # A writer like fill and delete: under the fill lock, on a read-write connection (questions go through the
+    # read-only sandbox, which refuses writes); the check and the insert see the same rows.
+    with store.fill_lock(), store.connect() as con:
+        store.check_version(con)
+        integrity.check(store, con)
+        records = _check(path, judged, _stored(con, [row["perturbation_id"] for _, row in judged]), annotator)
+        if records:
+            table = pa.table({
+                "perturbation_id": [r[0] for r in records], "annotator": [r[1] for r in records],
+                "label_holds": [r[2] for r in records], "note": [r[3] for r in records],
+                "source_file": [source] * len(records),
+                "imported_at": pa.array([datetime.now()] * len(records), pa.timestamp("us")),
+            })
             con.register("_annotations", table)
             # A later file with the same annotator and perturbation replaces the earlier judgement.
             con.execute("INSERT OR REPLACE INTO annotation BY NAME SELECT * FROM _annotations")

@@ -363,15 +363,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         raise UserError("give --table METRIC or --figure reliability|histogram (one of them)")
     store = _store(target)
     if table == "perturbation_sample":
-        from xstore import annotations, export as render
-
-        text = render.render(annotations.sample(store, n, seed or 0, attack), "csv")
-        if out_path is None:
-            sys.stdout.write(text)
-        else:
-            out_path.write_text(text, encoding="utf-8")
-            err.print(f"wrote {out_path}: fill in label_holds (yes, no or unsure) and annotator, then "
-                      f"`xstore annotate import {out_path} --db {store.path}`")
+        _export_sample(store, out_path, n, seed or 0, attack)
         return
     languages = settings = None
     if target.endswith(".toml"):
@@ -406,6 +398,27 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         out_path = Path(f"{figure}_{intermediate or run}_{seed}_{language}_{attack or 'none'}_{calibration}")
     for path in figures.FIGURES[figure](bins, out_path):
         out.print(f"wrote {path}")
+
+
+def _export_sample(store, out_path: Optional[Path], n: int, seed: int, attack: Optional[str]) -> None:
+    """The annotators' CSV, to stdout or to `out_path` (written under a temporary name and renamed into place
+    once complete, so a refused or interrupted export leaves no file)."""
+    from xstore import annotations
+
+    if out_path is None:
+        annotations.write_sample(store, sys.stdout, n, seed, attack)
+        return
+    partial = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as handle:
+            rows = annotations.write_sample(store, handle, n, seed, attack)
+        os.replace(partial, out_path)
+    except OSError as error:
+        raise UserError(f"cannot write {out_path}: {error.strerror or error}; nothing was written") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    err.print(f"wrote {rows} perturbations to {out_path}: fill in label_holds (yes, no or unsure) and annotator, then "
+              f"`xstore annotate import {out_path} --db {store.path}`", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run_cli, write_spec
 from watch import one_line_error, snapshot
-from xstore.db import Store
+from xstore.db import Store, latest_version
 
 
 def _refused_fill(tmp_path, capsys, message):
@@ -92,7 +92,7 @@ def test_a_damaged_database_gets_one_message_everywhere(small_copy, tmp_path, ca
     db = small_copy / "small.duckdb"
     _damage(db, change)
     before = snapshot(small_copy)
-    message = f"{db} is damaged (changed by hand, or half-upgraded): {problem}, which schema version 3 has"
+    message = f"{db} is damaged (changed by hand, or half-upgraded): {problem}, which schema version {latest_version()} has"
     one_line_error(*run_cli(["status", db], capsys), message)
     one_line_error(*run_cli(["fill", small_copy / "small.toml"], capsys), message)
     if "prediction" in change:  # the commands that read the missing table
@@ -108,7 +108,7 @@ def test_a_half_upgraded_database(tmp_path, capsys):
     store = Store(tmp_path / "half.duckdb")
     store.upgrade(target=2)
     _damage(store.path, "CREATE TABLE span_answer (x INTEGER)")
-    one_line_error(*run_cli(["status", store.path], capsys), "has schema version 2; this xstore needs 3")
+    one_line_error(*run_cli(["status", store.path], capsys), f"has schema version 2; this xstore needs {latest_version()}")
     before = snapshot(tmp_path)
     one_line_error(*run_cli(["db", "upgrade", store.path], capsys),
                    "migration 0003_structured_tasks failed on ")
