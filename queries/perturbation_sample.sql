@@ -32,6 +32,7 @@ SELECT
     protocol,                           -- model-independent, transfer or per-victim
     params,                             -- budget, seed and constraint settings (JSON)
     task,                               -- task of the input
+    split,                              -- split of the input
     language,                           -- language of the input
     original_a,                         -- first text field as it was (premise, sentence1)
     original_b,                         -- second text field as it was (hypothesis, sentence2), if any
