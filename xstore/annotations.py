@@ -16,9 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional, TextIO
 
+import duckdb
 import pyarrow as pa
 
 from xstore import integrity, named
+from xstore.db import rollback_quietly
 from xstore.errors import UserError
 
 JUDGEMENTS = ("yes", "no", "unsure")
@@ -76,9 +78,14 @@ def import_file(store, path: Path, annotator: Optional[str] = None) -> dict:
                 "imported_at": pa.array([datetime.now()] * len(records), pa.timestamp("us")),
             })
             con.register("_annotations", table)
-            # A later file with the same annotator and perturbation replaces the earlier judgement.
-            con.execute("INSERT OR REPLACE INTO annotation BY NAME SELECT * FROM _annotations")
-            con.unregister("_annotations")
+            con.begin()
+            try:
+                # A later file with the same annotator and perturbation replaces the earlier judgement.
+                con.execute("INSERT OR REPLACE INTO annotation BY NAME SELECT * FROM _annotations")
+                con.commit()
+            except duckdb.Error as err:  # a full disk, say: one message, and the transaction left nothing
+                rollback_quietly(con)
+                raise UserError(f"cannot write {store.path}: {str(err).splitlines()[0]}; nothing was imported") from None
     return {"imported": len(records), "blank": len(rows) - len(judged)}
 
 
