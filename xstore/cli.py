@@ -332,8 +332,8 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
                                                   "settings then fix the column and row order)."),
            table: Optional[str] = typer.Option(None, "--table", help="A metric: accuracy, confidence, overconfidence, "
                                                "ece, ece_equal_mass, mce, classwise_ece, brier, nll, auroc, aurc, "
-                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks; or "
-                                               "perturbation_sample, a CSV for annotators."),
+                                               "attack_success_rate, ece_shift, confidence_on_successful_attacks, or "
+                                               "perturbation_sample (a CSV for annotators)."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
