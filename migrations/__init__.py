@@ -10,4 +10,5 @@ MIGRATIONS: tuple[str, ...] = (
     "0003_structured_tasks",
     "0004_calibrated_prediction",
     "0005_task_score",
+    "0006_perturbation_validity",
 )
