@@ -67,8 +67,9 @@ def test_the_view_labels_each_perturbed_prediction_by_its_cell(four):
     # 2 runs x 2 languages x 20 inputs per setting; clean inputs also on English dev, for the temperature fit
     assert counts == {**{label: 80 for label in ATTACKS}, "none": 120}
     # the full description lists every parameter of the key, the label only what tells settings apart
-    assert described["charnoise[rate=0.05]"] == "charnoise[attack_version=1, kind_version=1, rate=0.05, seed=0]"
-    assert described["deepwordbug[per-victim]"].startswith("deepwordbug[per-victim, attack_version=1, kind_version=1")
+    assert described["charnoise[rate=0.05]"] == ("charnoise[attack_version=2, kind_version=1, negation=1, rate=0.05, "
+                                                 "seed=0, similarity_encoder=base, similarity_threshold=0.0]")
+    assert described["deepwordbug[per-victim]"].startswith("deepwordbug[per-victim, attack_version=2, kind_version=1")
     assert "query_budget=20" in described["deepwordbug[per-victim]"]
 
 
