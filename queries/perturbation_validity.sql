@@ -1,7 +1,7 @@
 -- perturbation_validity: do the stored perturbations keep their meaning, per attack setting and language?
 -- Grain: one row per attack setting (attack, version, protocol, parameters) x task x split x language.
 -- Parameters: none.
--- Reads: perturbation, example, cell.
+-- Reads: perturbation, example, cell, attack_setting.
 -- Definition: a perturbation changed the text when a field differs from the example's. It touched
 --   negation when the negation markers of the perturbed text (runners/attacks/negation.py, stored in
 --   negations_after) differ from those of the original (negations): deleted, altered or created. Every
@@ -11,8 +11,11 @@
 --   (A2T's 0.9 by default for the victim attacks, Yoo & Qi 2021); below_threshold is expected to be 0.
 --   Edits per input are over changed texts. Rejections are the candidates each constraint turned down
 --   (victim attacks) or the draws made again (noise attacks).
-WITH attempts AS (  -- one row per stored attempt, with its setting and whether it changed the text
-    SELECT p.attack, p.attack_version, coalesce(c.params->>'protocol', 'model-independent') AS protocol,
+WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (attack_setting view)
+    SELECT perturb_key, min(attack) AS setting FROM attack_setting GROUP BY perturb_key
+),
+attempts AS (  -- one row per stored attempt, with its setting and whether it changed the text
+    SELECT coalesce(l.setting, p.attack) AS setting, p.attack, p.attack_version, coalesce(c.params->>'protocol', 'model-independent') AS protocol,
            p.params::VARCHAR AS params, e.task, e.split, p.language, p.outcome, p.words_changed, p.chars_changed,
            p.similarity, (p.params->>'similarity_threshold')::DOUBLE AS threshold,
            p.text_a <> e.text_a OR p.text_b IS DISTINCT FROM e.text_b AS changed,
@@ -23,8 +26,10 @@ WITH attempts AS (  -- one row per stored attempt, with its setting and whether 
     FROM perturbation AS p
     JOIN example AS e ON e.id = p.example_id
     LEFT JOIN cell AS c ON c.key = p.cell_key
+    LEFT JOIN labels AS l ON l.perturb_key = p.cell_key
 )
 SELECT
+    setting,                                       -- attack setting, as the prediction queries' attack column names it
     attack,                                        -- attack
     attack_version,                                -- its catalogue version
     protocol,                                      -- model-independent, transfer or per-victim
@@ -52,5 +57,5 @@ SELECT
     sum(rejected_negation) AS rejected_negation,  -- candidates rejected for touching negation
     sum(rejected_similarity) AS rejected_similarity  -- candidates rejected for meaning
 FROM attempts
-GROUP BY attack, attack_version, protocol, params, task, split, language
-ORDER BY attack, attack_version, protocol, params, task, split, language
+GROUP BY setting, attack, attack_version, protocol, params, task, split, language
+ORDER BY setting, attack, attack_version, protocol, params, task, split, language

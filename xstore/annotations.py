@@ -128,11 +128,12 @@ def _check(path: Path, judged: list, stored: dict, annotator: Optional[str]) -> 
 
 
 def validated(store, min_share: float) -> set[tuple[str, str, str]]:
-    """(attack, task, language) whose judged successful perturbations keep their label at a share of at least
-    `min_share` (all of the attack's settings pooled), from the named query `attack_validity`."""
+    """(attack setting, task, language) whose judged successful perturbations keep their label at a share of at
+    least `min_share`, from the named query `attack_validity`; the setting is labelled as the prediction queries'
+    `attack` column labels it, so a table keeps exactly the settings people validated."""
     counts: dict[tuple, list[int]] = {}
     for row in named.run_readonly(store, "attack_validity", {}).to_pylist():
-        pooled = counts.setdefault((row["attack"], row["task"], row["language"]), [0, 0])
+        pooled = counts.setdefault((row["setting"], row["task"], row["language"]), [0, 0])
         pooled[0] += row["holds"]
         pooled[1] += row["holds"] + row["broken"]
     return {key for key, (holds, decided) in counts.items() if decided and holds / decided >= min_share}

@@ -159,10 +159,11 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
         from xstore.annotations import validated
 
         valid = validated(store, min_validity)
-        rows = [r for r in rows if (where["attack"], where["target"], r["language"]) in valid]
+        rows = [r for r in rows if (r["attack"], where["target"], r["language"]) in valid]
         if not rows:
-            raise UserError(f"attack {where['attack']!r} is validated in no language at a share of {min_validity}: "
+            raise UserError(f"attack {where['attack']} is validated in no language at a share of {min_validity}: "
                             "see `xstore query attack_validity`, or import judgements with `xstore annotate import`")
+        where["attack"] = ", ".join(sorted({r["attack"] for r in rows}))  # the settings kept
     values = _per_run(rows, m.column)
     if delta:
         values = _deltas(values)
