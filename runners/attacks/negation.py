@@ -195,6 +195,10 @@ def words_with_offsets(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# An attack checks thousands of candidate texts that share most of their words (and often a whole field), so
+# the per-word verdicts and per-text markers are memoised: without this the negation check was most of the
+# character attacks' time (bench/attacks.py). The lexicons are constants, so a cached answer never goes stale.
+@lru_cache(maxsize=1 << 16)
 def is_negation_word(word: str, language: str) -> bool:
     """Whether one word of a spaced script carries negation (listed, or with a listed affix)."""
     lex = lexicon(language)
@@ -202,8 +206,8 @@ def is_negation_word(word: str, language: str) -> bool:
     candidates = [word] + ([word[1:]] if lex.clitics and len(word) > 1 and word[0] in lex.clitics else [])
     return any(
         w in lex.words
-        or any(w.startswith(p) for p in lex.prefixes)
-        or any(w.endswith(s) for s in lex.suffixes)
+        or (lex.prefixes and w.startswith(lex.prefixes))
+        or (lex.suffixes and w.endswith(lex.suffixes))
         or any(i in w for i in lex.infixes)
         for w in candidates)
 
@@ -225,9 +229,14 @@ def spans(text: str, language: str) -> list[tuple[int, int]]:
 
 def markers(text: str, language: str) -> list[str]:
     """The negation in `text`, in order (folded): a perturbation keeps the negation iff it keeps this list."""
+    return list(_markers(text, language))
+
+
+@lru_cache(maxsize=1 << 14)
+def _markers(text: str, language: str) -> tuple[str, ...]:
     if language in UNSPACED:
-        return _unspaced_pattern(language).findall(unicodedata.normalize("NFC", text))
-    return [fold(text[a:b], language) for a, b in spans(text, language)]
+        return tuple(_unspaced_pattern(language).findall(unicodedata.normalize("NFC", text)))
+    return tuple(fold(text[a:b], language) for a, b in spans(text, language))
 
 
 def protects(word: str, language: str) -> bool:
