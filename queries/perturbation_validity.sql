@@ -5,7 +5,7 @@
 -- Definition: a perturbation changed the text when a field differs from the example's. It touched
 --   negation when the negation markers of the perturbed text (runners/attacks/negation.py, stored in
 --   negations_after) differ from those of the original (negations): deleted, altered or created. Every
---   attack rejects such candidates, so 0 is expected; rows from before migration 5 have no markers and are
+--   attack rejects such candidates, so 0 is expected; rows from before migration 6 have no markers and are
 --   counted as unchecked. The similarity is the cosine similarity of mean-pooled encoder states of original
 --   and perturbed text (runners/attacks/meaning.py), over changed texts of cells that set a threshold
 --   (A2T's 0.9 by default for the victim attacks, Yoo & Qi 2021); below_threshold is expected to be 0.

@@ -208,7 +208,7 @@ class Perturbation(SQLModel, table=True):
     # Validity (runners/attacks/negation.py, meaning.py): the encoder similarity of perturbed to original text
     # (NULL when the text is unchanged or the cell sets no threshold); the negation markers of the original
     # and of the perturbed text (JSON lists, equal unless an attack broke its constraint); candidates each
-    # constraint rejected, by name (JSON object). NULL in rows written before migration 5.
+    # constraint rejected, by name (JSON object). NULL in rows written before migration 6.
     similarity: Optional[float] = Field(default=None, sa_type=Double)
     negations: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
     negations_after: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))

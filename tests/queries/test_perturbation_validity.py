@@ -9,7 +9,7 @@ Setting A, deepwordbug per-victim with threshold 0.9, German:
      texts {0.85, 0.92, 0.95}: min 0.85, 5th percentile 0.85 + 0.1 * 0.07 = 0.857 (linear), median 0.92,
      mean 2.72 / 3; words per changed input 4 / 3, characters 6 / 3 = 2, most words 2; rejected 2 and 4.
 Setting A in French: one row of its own. Setting B, charnoise (no protocol: model-independent), German: one row
-from before migration 5 (no markers: unchecked) and one perturbed row without a threshold.
+from before migration 6 (no markers: unchecked) and one perturbed row without a threshold.
 """
 
 from __future__ import annotations
