@@ -5,9 +5,8 @@ settings x 10 seeds, x 10 languages, every group with as many sentences as the o
 a sentence, with the sentences' tag_sentence rows as a fill stores them (500,000), are loaded into a temporary
 xstore database. The named queries read the view task_score, which also scans prediction for the targets scored
 by accuracy and for BUCC; the minimal queries read tag_sentence only, as someone who knew the database holds PAN-X
-alone would write them. Each runs in a forked child, round-robin,
-the best of --reps counting; both must agree on every value (NULL with NULL, NaN with NaN) before any time is
-reported.
+alone would write them. Each runs in a forked child, round-robin, the best of --reps counting; both must agree on
+every value (NULL with NULL, NaN with NaN) before any time is reported.
 Run: python bench/task_scores.py [--rows N (at least 10,000)] [--reps N] [--threads N]
 """
 
