@@ -1,12 +1,13 @@
 """Task-score queries: task_score_by_language and xtreme_score against minimal hand-written queries.
 
 10 million synthetic token-level PAN-X predictions (7 tags) in 500 groups (50 target runs = 5 intermediate
-settings x 10 seeds, x 10 languages), 20 words a sentence, with the sentences' tag_sentence rows as a fill stores
-them (500,000), are loaded into a temporary xstore database. The named queries read the view task_score, which
-also scans prediction for the targets scored by accuracy and for BUCC; the minimal queries read tag_sentence only,
-as someone who knew the database holds PAN-X alone would write them. Each runs in a forked child, round-robin,
-the best of --reps counting; both must agree on every value before any time is reported.
-Run: python bench/task_scores.py [--rows N] [--reps N] [--threads N]
+settings x 10 seeds, x 10 languages, every group with as many sentences as the others, give or take one), 20 words
+a sentence, with the sentences' tag_sentence rows as a fill stores them (500,000), are loaded into a temporary
+xstore database. The named queries read the view task_score, which also scans prediction for the targets scored
+by accuracy and for BUCC; the minimal queries read tag_sentence only, as someone who knew the database holds PAN-X
+alone would write them. Each runs in a forked child, round-robin, the best of --reps counting; both must agree on
+every value (NULL with NULL, NaN with NaN) before any time is reported.
+Run: python bench/task_scores.py [--rows N (at least 10,000)] [--reps N] [--threads N]
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from metrics import measure_one  # noqa: E402
 RUNS, LANGUAGES, WORDS, TAGS = 50, ("en", "de", "fr", "es", "ru", "ar", "hi", "th", "zh", "sw"), 20, 7
 GROUPS = RUNS * len(LANGUAGES)
 
+# Entity F1 is 0 where a group has no gold and no predicted entity, as seqeval's (zero_division) and the view's.
 MINIMAL_BY_LANGUAGE = """
-SELECT run_key, language, 200.0 * sum(correct_entities) / (sum(gold_entities) + sum(predicted_entities)) AS score
+SELECT run_key, language,
+       coalesce(200.0 * sum(correct_entities) / nullif(sum(gold_entities) + sum(predicted_entities), 0), 0) AS score
 FROM tag_sentence GROUP BY run_key, language
 """
 MINIMAL_XTREME = """
 WITH l AS (SELECT run_key, language,
-                  200.0 * sum(correct_entities) / (sum(gold_entities) + sum(predicted_entities)) AS f1
+                  coalesce(200.0 * sum(correct_entities) / nullif(sum(gold_entities) + sum(predicted_entities), 0), 0)
+                      AS f1
            FROM tag_sentence GROUP BY run_key, language),
 r AS (SELECT t.intermediate, t.seed, avg(l.f1) AS score FROM l JOIN training_run AS t ON t.key = l.run_key
       GROUP BY t.intermediate, t.seed)
@@ -49,7 +53,11 @@ def load(db: Path, n_rows: int, seed: int = 0) -> None:
 
     rng = np.random.default_rng(seed)
     sentences = n_rows // WORDS
-    group = np.repeat(rng.integers(0, GROUPS, sentences).astype(np.int32), WORDS)
+    if sentences < GROUPS:
+        raise ValueError(f"--rows must be at least {GROUPS * WORDS:,}: one sentence for each run and language")
+    # Every run x language gets sentences (as many as the others, give or take one), so every run has every language
+    # and its baseline pairs with it whatever --rows is; drawing groups at random left some empty at 20,000 rows.
+    group = np.repeat(rng.permutation(np.arange(sentences) % GROUPS).astype(np.int32), WORDS)
     run, language = group // len(LANGUAGES), group % len(LANGUAGES)
     logits = rng.normal(0, 2, size=(n_rows, TAGS)).astype(np.float32)
     labels = rng.integers(0, TAGS, n_rows).astype(np.int32)
@@ -144,11 +152,24 @@ PAIRS = {  # named query -> (its implementation, the minimal query's)
 }
 
 
+def _same(ours, theirs) -> bool:
+    """Equal within 1e-9, or NULL (None) on both sides, or NaN on both sides: NULL against NaN is a difference."""
+    if ours is None or theirs is None:
+        return ours is theirs
+    if np.isnan(ours) or np.isnan(theirs):
+        return bool(np.isnan(ours) and np.isnan(theirs))
+    return abs(ours - theirs) <= 1e-9
+
+
 def _agree(named: dict, minimal: dict, what: str) -> None:
-    assert named.keys() == minimal.keys(), f"{what}: different rows"
-    worst = max(float(np.max(np.abs(np.subtract(named[k], minimal[k])))) for k in named)
-    if not worst <= 1e-9:
-        raise AssertionError(f"{what}: the named query disagrees with the minimal one by {worst:.3g}")
+    """Raise unless both queries give the same rows and, row by row, the same values (see _same)."""
+    if named.keys() != minimal.keys():
+        raise AssertionError(f"{what}: different rows: {sorted(named.keys() ^ minimal.keys())[:5]}")
+    for key, ours in named.items():
+        theirs = minimal[key]
+        pairs = zip(ours, theirs) if isinstance(ours, tuple) else [(ours, theirs)]
+        if not all(_same(x, y) for x, y in pairs):
+            raise AssertionError(f"{what}: at {key} the named query gives {ours}, the minimal one {theirs}")
 
 
 def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) -> list[dict]:
@@ -186,6 +207,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="repetitions per query; the best counts")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     args = parser.parse_args()
+    if args.rows < GROUPS * WORDS:
+        parser.error(f"--rows must be at least {GROUPS * WORDS:,}: one sentence for each run and language")
     rows = measure(args.rows, args.reps, args.threads)
     print_table(rows, f"task-score queries, {args.rows:,} token predictions, {args.rows // WORDS:,} sentences, "
                       f"best of {args.reps}")

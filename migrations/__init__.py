@@ -10,6 +10,6 @@ MIGRATIONS: tuple[str, ...] = (
     "0003_structured_tasks",
     "0004_calibrated_prediction",
     "0005_task_score",
-    # 0006 is attack-validity's (0006_perturbation_validity), landing on main separately
+    "0006_perturbation_validity",
     "0007_cell_time_accounting",
 )

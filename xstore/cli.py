@@ -25,6 +25,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="A declarative experiment database for multilingual calibration studies.")
 db_app = typer.Typer(no_args_is_help=True, help="Inspect and upgrade database files.")
 app.add_typer(db_app, name="db")
+annotate_app = typer.Typer(no_args_is_help=True, help="People's judgements of perturbations (does the label hold?).")
+app.add_typer(annotate_app, name="annotate")
 
 # Piped output (a file, `less`, a test) gets a wide console so tables are not cut at 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -148,7 +150,7 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
 def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
     """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
     from xstore import integrity, sandbox
-    from xstore.schema import CELL_TABLES, REFERENCE_TABLES
+    from xstore.schema import DATA_TABLES
 
     store = _store(target)
     with sandbox.connect(store) as con:
@@ -159,7 +161,7 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
             """SELECT f.kind, f.cell_key, f.error, f.attempt FROM failure f
                WHERE NOT EXISTS (SELECT 1 FROM cell c WHERE c.key = f.cell_key)
                QUALIFY f.attempt = max(f.attempt) OVER (PARTITION BY f.cell_key) ORDER BY f.failed_at""").fetchall()
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in [*CELL_TABLES, *REFERENCE_TABLES]}
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in DATA_TABLES}
     size = store.path.stat().st_size / 2**20
     out.print(f"{store.path}  schema version {version}  {size:.1f} MiB")
     table = Table("kind", "cells", "wall seconds", title="stored cells")
@@ -343,7 +345,8 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
                                                "attack_success_rate, ece_shift, confidence_on_successful_attacks, "
                                                "changed_share. The paper's own results: task_score (one target, "
                                                "its languages) or xtreme (targets and their average, with the best "
-                                               "setting per target on English dev and the oracle's)."),
+                                               "setting per target on English dev and the oracle's). For "
+                                               "annotators: perturbation_sample (a CSV)."),
            figure: Optional[str] = typer.Option(None, "--figure", help="reliability or histogram, as PNG and PDF."),
            fmt: str = typer.Option("latex", "--format", "-f", help="Table format: latex, markdown or csv."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Table: the file to write (default: "
@@ -364,13 +367,22 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
            digits: int = typer.Option(3, "--digits", help="Decimals shown in LaTeX and Markdown."),
            run: Optional[str] = typer.Option(None, "--run", help="Figure: the run's key."),
            intermediate: Optional[str] = typer.Option(None, "--intermediate", help="Figure: the run's intermediate setting."),
-           seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="Figure: the run's seed. perturbation_sample: "
+                                              "the sample's seed (default 0)."),
            variant: Optional[str] = typer.Option(None, "--variant", help="Figure: the run's variant, where there are several."),
-           language: Optional[str] = typer.Option(None, "--language", help="Figure: the language.")):
+           language: Optional[str] = typer.Option(None, "--language", help="Figure: the language."),
+           n: int = typer.Option(50, "--n", help="perturbation_sample: perturbations per attack setting and language."),
+           min_validity: Optional[float] = typer.Option(None, "--min-validity", min=0.0, max=1.0,
+                                                        help="Keep an attack's values only in languages where people "
+                                                        "judged at least this share of its successful perturbations "
+                                                        "to keep their label (xstore annotate import).")):
     """Write a paper table (--table, as LaTeX, Markdown or CSV) or a figure (--figure, PNG and PDF)."""
     if (table is None) == (figure is None):
         raise UserError("give --table METRIC or --figure reliability|histogram (one of them)")
     store = _store(target)
+    if table == "perturbation_sample":
+        _export_sample(store, out_path, n, seed or 0, attack)
+        return
     languages = settings = None
     if target.endswith(".toml"):
         from xstore.spec import intermediate_name, load_spec
@@ -384,7 +396,7 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
 
         paper = papers.build(store, table, split=split, attack=attack, calibration=calibration, n_bins=n_bins,
                              base_model=base_model, target=target_task, delta=delta, languages=languages,
-                             settings=settings, changed_only=changed_only)
+                             settings=settings, changed_only=changed_only, min_validity=min_validity)
         text = tables.render(paper, fmt, digits=digits, percent=percent)
         if out_path is None:
             sys.stdout.write(text)
@@ -410,6 +422,27 @@ def export(target: str = typer.Argument(..., help="Database file, or a spec file
         out.print(f"wrote {path}")
 
 
+def _export_sample(store, out_path: Optional[Path], n: int, seed: int, attack: Optional[str]) -> None:
+    """The annotators' CSV, to stdout or to `out_path` (written under a temporary name and renamed into place
+    once complete, so a refused or interrupted export leaves no file)."""
+    from xstore import annotations
+
+    if out_path is None:
+        annotations.write_sample(store, sys.stdout, n, seed, attack)
+        return
+    partial = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as handle:
+            rows = annotations.write_sample(store, handle, n, seed, attack)
+        os.replace(partial, out_path)
+    except OSError as error:
+        raise UserError(f"cannot write {out_path}: {error.strerror or error}; nothing was written") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    err.print(f"wrote {rows} perturbations to {out_path}: fill in label_holds (yes, no or unsure) and annotator, then "
+              f"`xstore annotate import {out_path} --db {store.path}`", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def report(target: str = typer.Argument(..., help="Database file, or a spec file naming one."),
            out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Report file, .md or .html (default: "
@@ -425,6 +458,22 @@ def report(target: str = typer.Argument(..., help="Database file, or a spec file
     out_path = out_path or Path(f"{store.path.stem}-report" + (".html" if fmt == "html" else ".md"))
     for path in make_report.write(store, out_path, fmt=fmt, figures=not no_figures, n_bins=n_bins, split=split):
         out.print(f"wrote {path}")
+
+
+@annotate_app.command("import")
+def annotate_import(file: Path = typer.Argument(..., help="A CSV from `xstore export --table perturbation_sample`, "
+                                                "with label_holds (yes, no, unsure) and annotator filled in."),
+                    db: Optional[str] = DbOpt,
+                    annotator: Optional[str] = typer.Option(None, "--annotator", help="Name for rows whose annotator "
+                                                            "column is empty.")):
+    """Store judgements as `annotation` rows; a file that does not match the database is refused whole."""
+    from xstore import annotations
+
+    store = _store(db)
+    counts = annotations.import_file(store, file, annotator)
+    blank = f"; {counts['blank']} rows left blank were skipped" if counts["blank"] else ""
+    out.print(f"imported {counts['imported']} judgements into {store.path}{blank}; "
+              "`xstore query attack_validity` gives the share whose label holds")
 
 
 @db_app.command("upgrade")

@@ -18,6 +18,7 @@ from xstore import alternatives
 from xstore.catalog import get_attack, get_task
 from xstore.cells import KIND_BY_NAME, KIND_ORDER, KINDS
 from xstore.keys import KeyPrefix, KeyTemplate, Slot, content_key
+from xstore.runners.attacks import negation
 from xstore.spec import Spec, intermediate_name
 from xstore.tasks.translated import base_task
 
@@ -203,16 +204,20 @@ def _declare_train_target(spec, out, load, base, setting, inter_key, target, see
 def _declare_perturb(spec, out, load, base, run, target, seed, variant, attack, setting, split, language) -> str:
     """The perturb cell that `run` predicts on for the `setting`-th setting of `attack` (its protocol and budget).
 
-    Model-independent cells are keyed by attack, budget and data only (shared by every run); transfer
-    and per-victim cells also have the attacked run as their `victim` parent. A transfer reference run is of
-    the evaluated run's own variant.
+    Model-independent cells are keyed by attack, setting, budget and data only (shared by every run; by base
+    model too when they check meaning with the run's own encoder); transfer and per-victim cells also have
+    the attacked run as their `victim` parent. A transfer reference run is of the evaluated run's own
+    variant. The language's negation list version is in every key.
     """
     entry, protocol, budget = out.attacks[attack][setting]
-    shared = (attack, setting, target, split, language)
+    own_encoder = budget.get("similarity_threshold", 0) > 0 and budget.get("similarity_encoder") == "base"
+    shared = (attack, setting, target, split, language, base if own_encoder else None)
     if protocol["protocol"] == "model-independent" and shared in out.shared:
         return out.shared[shared]
     params = {"attack": attack, "attack_version": entry.version, "params": budget,
-              "task": target, "split": split, "language": language}
+              "task": target, "split": split, "language": language, "negation": negation.version(language)}
+    if protocol["protocol"] == "model-independent" and own_encoder:
+        params["similarity_base_model"] = base
     parents = {"examples": load(target, split, language)}
     if protocol["protocol"] != "model-independent":
         if protocol["protocol"] == "per-victim":

@@ -26,6 +26,11 @@ def _cell_rows(column: str) -> dict:
 _REFERENCE_ROWS = {"info": {"rows": "reference"}}
 
 
+# `__table_args__` of a table of people's records about stored rows (judgements, `xstore annotate import`): no
+# cell writes them, so deleting a cell leaves them.
+_PEOPLE_ROWS = {"info": {"rows": "people"}}
+
+
 def _about_cells(column: str) -> dict:
     """`__table_args__` of the fill's own records of cells (`cell`, `failure`): deleted with the cell."""
     return {"info": {"rows": "fill", "cell_column": column}}
@@ -210,6 +215,31 @@ class Perturbation(SQLModel, table=True):
     words_changed: int
     chars_changed: int
     seed: int
+    # Validity (runners/attacks/negation.py, meaning.py): the encoder similarity of perturbed to original text
+    # (NULL when the text is unchanged or the cell sets no threshold); the negation markers of the original
+    # and of the perturbed text (JSON lists, equal unless an attack broke its constraint); candidates each
+    # constraint rejected, by name (JSON object). NULL in rows written before migration 6.
+    similarity: Optional[float] = Field(default=None, sa_type=Double)
+    negations: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    negations_after: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    rejected: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Annotation(SQLModel, table=True):
+    """A person's judgement of one perturbation: does the gold label still hold? (`xstore annotate import`)
+
+    Not written by a cell, so never removed with one: a recomputed perturb cell gives its rows the same ids,
+    and their judgements apply again.
+    """
+
+    __tablename__ = "annotation"
+    __table_args__ = _PEOPLE_ROWS
+    perturbation_id: str = Field(primary_key=True)
+    annotator: str = Field(primary_key=True)
+    label_holds: str  # yes, no or unsure
+    note: str = ""
+    source_file: str  # the imported file's name and sha256
+    imported_at: datetime = Field(sa_type=DateTime)
 
 
 class Prediction(SQLModel, table=True):
@@ -326,3 +356,7 @@ CELL_TABLES: dict[str, str] = _tables("cell")
 REFERENCE_TABLES: tuple[str, ...] = tuple(_tables("reference"))
 #: Every table with rows that belong to one cell, with the column naming it: what deleting a cell removes.
 CELL_COLUMNS: dict[str, str] = {**CELL_TABLES, **_tables("fill")}
+#: Tables of people's records about stored rows (judgements): no cell writes them; deleting a cell keeps them.
+PEOPLE_TABLES: tuple[str, ...] = tuple(_tables("people"))
+#: Tables of results, whose rows `xstore status` counts: all but the fill's records of cells and schema_version.
+DATA_TABLES: tuple[str, ...] = (*CELL_TABLES, *REFERENCE_TABLES, *PEOPLE_TABLES)

@@ -359,6 +359,13 @@ def _check_names(spec: Spec, path: Path) -> None:
         if name != "none" and name not in ATTACKS:
             known = ["none", *sorted(ATTACKS)]
             _fail(path, "grid.attacks", f"unknown attack {name!r}; {_suggest(name, known)}known: {', '.join(known)}")
+    if any(name != "none" for name in grid.attacks):
+        from xstore.runners.attacks import negation
+
+        for lang in sorted({lang for t in grid.targets for s in spec.predict.eval_splits for lang in spec.languages_for(t, s)}):
+            if lang not in negation.LEXICONS:
+                _fail(path, "grid.attacks", f"attacks keep negation intact and there is no negation list for "
+                      f"{lang!r} (runners/attacks/negation.py has: {', '.join(sorted(negation.LEXICONS))})")
     for name, params in spec.attacks.items():
         if name not in ATTACKS:
             _fail(path, f"attacks.{name}", f"unknown attack; known: {', '.join(sorted(ATTACKS))}")
@@ -446,9 +453,13 @@ def _check_attack_options(spec: Spec, path: Path, entry, params: dict, where: st
         if key in entry.defaults and not _same_type(value, default):
             _fail(path, f"{where}.{key}", f"expected {type(default).__name__} like the default {default!r} (got {value!r})")
         if key in entry.defaults and not isinstance(value, (bool, str)):
-            top = 1 if key == "rate" or key.endswith("_share") else float("inf")
+            top = 1 if key == "rate" or key.endswith(("_share", "_threshold")) else float("inf")
             if not 0 <= value <= top:
                 _fail(path, f"{where}.{key}", f"must lie between 0 and {top} (got {value!r})")
+    encoder = params.get("similarity_encoder", "base")
+    if isinstance(encoder, str) and encoder != "base" and not (path.parent / Path(encoder).expanduser()).is_dir():
+        _fail(path, f"{where}.similarity_encoder", f'"base" (the run\'s own pretrained model) or a local model '
+              f"directory; {path.parent / Path(encoder).expanduser()} does not exist")
     protocol = params.get("protocol", entry.protocols[0])
     if protocol not in entry.protocols:
         _fail(path, f"{where}.protocol", f"{protocol!r} is not a protocol of {entry.name}; it has: {', '.join(entry.protocols)}")

@@ -81,6 +81,7 @@ class PaperTable:
     unranked: set = field(default_factory=set)  # rows left out of the best-cell marking (selection rules)
     note: str = ""  # a sentence added to the caption
     percent_scale: float = 100.0  # what --percent multiplies by: 1 for scores already on a 0-100 scale
+    min_validity: Optional[float] = None  # only attack settings x languages people judged valid at this share
 
     def best(self, digits: Optional[int] = None, scale: float = 1.0) -> set[tuple[str, str]]:
         """The best cell(s) of each column by the metric's direction, comparing means as shown with `digits`
@@ -107,20 +108,25 @@ class PaperTable:
         what = f"{m.label}, difference from the no-intermediate baseline of the same seed" if self.delta else m.label
         w = self.where
         changed = ", only inputs the attack changed" if w.get("changed_only") else ""
+        validated = (f"; languages where people judged at least {self.min_validity:.0%} of the attack's successful "
+                     f"perturbations to keep their label (attack_validity)") if self.min_validity is not None else ""
         return (f"{what}: {w['target']} ({w['base_model']}), {w['split']} split, attack {w['attack']}{changed}, "
-                f"calibration {w['calibration']}; mean ± std over seeds" + (f". {self.note}" if self.note else ""))
+                f"calibration {w['calibration']}{validated}; mean ± std over seeds"
+                + (f". {self.note}" if self.note else ""))
 
 
 def build(store, metric: str, *, split: str = "test", attack: Optional[str] = None, calibration: str = "none",
           n_bins: int = 10, base_model: Optional[str] = None, target: Optional[str] = None, delta: bool = False,
           languages: Optional[Sequence[str]] = None, settings: Optional[Sequence[str]] = None,
-          changed_only: bool = False) -> PaperTable:
+          changed_only: bool = False, min_validity: Optional[float] = None) -> PaperTable:
     """Roll a metric up over seeds into a table; `languages` and `settings` fix the column and row order.
 
     `attack`: "none" (clean inputs; the default for clean metrics), an attack setting as the queries label it,
     an attack's name (all its settings), or "all" (the default for adversarial metrics); several attack
     settings, like several run variants, get rows of their own. `changed_only`: adversarial metrics over the
-    inputs the attack changed only.
+    inputs the attack changed only. `min_validity`: an attack setting's values are kept only in the languages
+    where people judged at least that share of its successful perturbations to keep their gold label
+    (`annotations.validated`).
     """
     if metric == "xtreme":  # columns are targets, not languages: xstore.paper builds it
         raise UserError("the xtreme table is built by xstore.paper.build")
@@ -149,12 +155,22 @@ def build(store, metric: str, *, split: str = "test", attack: Optional[str] = No
     rows = [r for r in rows if r["base_model"] == where["base_model"] and r["target"] == where["target"]]
     if not rows:
         raise UserError(f"no {metric} values for base model {where['base_model']!r} and target {where['target']!r}")
+    if min_validity is not None and where["attack"] != "none":
+        from xstore.annotations import validated
+
+        valid = validated(store, min_validity)
+        rows = [r for r in rows if (r["attack"], where["target"], r["language"]) in valid]
+        if not rows:
+            raise UserError(f"attack {where['attack']} is validated in no language at a share of {min_validity}: "
+                            "see `xstore query attack_validity`, or import judgements with `xstore annotate import`")
+        where["attack"] = ", ".join(sorted({r["attack"] for r in rows}))  # the settings kept
     values = _per_run(rows, m.column)
     if delta:
         values = _deltas(values)
     table = _assemble(metric, values, where, delta, languages, settings)
     if metric == "task_score":
         table.percent_scale = 1.0  # XTREME's scores are on a 0-100 scale already
+    table.min_validity = min_validity if where["attack"] != "none" else None
     return table
 
 

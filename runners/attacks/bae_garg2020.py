@@ -11,7 +11,9 @@ directory or hub id. Changes from TextAttack's `BAEGarg2019` recipe, so it works
 - stop words are the language's stopwords-iso list, never replaced (TextAttack: NLTK's English list);
 - the part-of-speech constraint (flair, English) is dropped, and the Universal Sentence Encoder
   constraint (a TF Hub download) is off unless `use_threshold` > 0, which needs tensorflow_hub,
-  tensorflow_text and the multilingual USE, and says so when they are missing.
+  tensorflow_text and the multilingual USE, and says so when they are missing; the encoder similarity of
+  `validity.constraints` (the victim's own pretrained model, mean-pooled) is on by default instead;
+- negation is never replaced, and a replacement may not bring one in ("always" -> "never").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 
 from xstore.errors import UserError
-from xstore.runners.attacks import languages, textattack_offline
+from xstore.runners.attacks import languages, textattack_offline, validity
 
 textattack_offline.load()
 
@@ -105,6 +107,7 @@ def build(victim, language: str, params: dict) -> Attack:
         constraints.append(MaxWordsPerturbed(max_percent=params["max_words_perturbed_share"]))
     if params["use_threshold"] > 0:
         constraints.append(_sentence_encoder(params["use_threshold"]))
+    constraints += validity.constraints(victim, language, params)
     try:
         mlm = AutoModelForMaskedLM.from_pretrained(params["mlm"])
         mlm_tokenizer = AutoTokenizer.from_pretrained(params["mlm"])

@@ -7,12 +7,13 @@ TextAttack's `DeepWordBugGao2018` recipe, made to work in every language:
 - stop words are the language's stopwords-iso list (TextAttack: NLTK's English list);
 - words are ranked by replacing each with the victim tokenizer's own unknown token (TextAttack's
   default "[UNK]" is BERT's; XLM-R reads it as four ordinary pieces);
-- the query budget and the maximum share of changed words come from the cell's parameters.
+- the query budget and the maximum share of changed words come from the cell's parameters;
+- negation is never edited, removed or created, and the meaning must stay (`validity.constraints`).
 """
 
 from __future__ import annotations
 
-from xstore.runners.attacks import languages, textattack_offline
+from xstore.runners.attacks import languages, textattack_offline, validity
 
 textattack_offline.load()
 
@@ -51,6 +52,7 @@ def build(victim, language: str, params: dict) -> Attack:
     ]
     if params["max_words_perturbed_share"] < 1:
         constraints.append(MaxWordsPerturbed(max_percent=params["max_words_perturbed_share"]))
+    constraints += validity.constraints(victim, language, params)
     goal_function = UntargetedClassification(
         victim, query_budget=params["query_budget"] or float("inf"), model_batch_size=victim.batch_size)
     # Gao et al. rank words by a black-box importance score, then edit them greedily in that order;

@@ -7,14 +7,14 @@ recipe searches with differential evolution over a targeted goal. Here the table
 confusables list (`confusables.table()`, every script), and the search is DeepWordBug's: rank words by
 importance, then swap one character of one word at a time until the prediction flips (Gao et al. 2018,
 as in `deepwordbug_gao2018`). The query budget and the maximum share of changed words come from the
-cell's parameters.
+cell's parameters; negation is never edited, and the meaning must stay (`validity.constraints`).
 """
 
 from __future__ import annotations
 
 import random
 
-from xstore.runners.attacks import confusables, languages, textattack_offline
+from xstore.runners.attacks import confusables, languages, textattack_offline, validity
 
 textattack_offline.load()
 
@@ -47,6 +47,7 @@ def build(victim, language: str, params: dict) -> Attack:
     ]
     if params["max_words_perturbed_share"] < 1:
         constraints.append(MaxWordsPerturbed(max_percent=params["max_words_perturbed_share"]))
+    constraints += validity.constraints(victim, language, params)
     goal_function = UntargetedClassification(
         victim, query_budget=params["query_budget"] or float("inf"), model_batch_size=victim.batch_size)
     # Importance of a word: the drop in the gold-label probability when it becomes the unknown token.

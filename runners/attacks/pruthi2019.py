@@ -6,12 +6,13 @@ TextAttack's `Pruthi2019` recipe, made to work in every language:
   gets the other three typos only;
 - inserted letters come from the language's own alphabet (TextAttack: ASCII letters);
 - stop words are the language's stopwords-iso list (TextAttack: NLTK's English list);
-- the query budget and the maximum share of changed words come from the cell's parameters.
+- the query budget and the maximum share of changed words come from the cell's parameters;
+- negation is never edited, removed or created, and the meaning must stay (`validity.constraints`).
 """
 
 from __future__ import annotations
 
-from xstore.runners.attacks import languages, textattack_offline
+from xstore.runners.attacks import languages, textattack_offline, validity
 
 textattack_offline.load()
 
@@ -74,6 +75,7 @@ def build(victim, language: str, params: dict) -> Attack:
     share = params["max_words_perturbed_share"] if params["max_words_perturbed_share"] < 1 else None
     if most_words or share:
         constraints.append(MaxWordsPerturbed(max_num_words=most_words, max_percent=share))
+    constraints += validity.constraints(victim, language, params)
     goal_function = UntargetedClassification(
         victim, query_budget=params["query_budget"] or float("inf"), model_batch_size=victim.batch_size)
     return Attack(goal_function, constraints, CompositeTransformation(typos), GreedySearch())

@@ -67,8 +67,9 @@ def test_the_view_labels_each_perturbed_prediction_by_its_cell(four):
     # 2 runs x 2 languages x 20 inputs per setting; clean inputs also on English dev, for the temperature fit
     assert counts == {**{label: 80 for label in ATTACKS}, "none": 120}
     # the full description lists every parameter of the key, the label only what tells settings apart
-    assert described["charnoise[rate=0.05]"] == "charnoise[attack_version=1, kind_version=1, rate=0.05, seed=0]"
-    assert described["deepwordbug[per-victim]"].startswith("deepwordbug[per-victim, attack_version=1, kind_version=1")
+    assert described["charnoise[rate=0.05]"] == ("charnoise[attack_version=2, kind_version=1, negation=1, rate=0.05, "
+                                                 "seed=0, similarity_encoder=base, similarity_threshold=0.0]")
+    assert described["deepwordbug[per-victim]"].startswith("deepwordbug[per-victim, attack_version=2, kind_version=1")
     assert "query_budget=20" in described["deepwordbug[per-victim]"]
 
 
@@ -144,3 +145,31 @@ def test_a_transfer_reference_is_of_the_runs_own_variant(tmp_path):
                                JOIN target_run AS v ON v.run_key = json_extract_string(x.parents, '$.victim')""").fetchall()
     assert pairs and all(run == victim for run, victim in pairs)
     assert set(db.query("attack_success_rate")["attack"]) == {"deepwordbug"}
+
+
+def test_people_validate_attack_settings_as_the_tables_label_them(tmp_path):
+    from validity_fixture import add_example, add_judgement, add_perturbation
+
+    db = _db(tmp_path, "[attacks.charnoise]\nsettings = [{ rate = 0.05 }, { rate = 0.1 }]\n",
+             attacks=("none", "charnoise"))
+    with db.store.connect(read_only=True) as con:
+        perturb = con.execute("SELECT key, params->>'$.params.rate', params->>'$.language' FROM cell "
+                              "WHERE kind = 'perturb'").fetchall()
+    assert len(perturb) == 2 * 2  # two rates x two languages
+    for i, (key, rate, language) in enumerate(perturb):  # one changed input per cell; people keep rate 0.05 only
+        add_example(db, f"x{i}", "Er kam nicht.", None, language=language)
+        add_perturbation(db, f"p{i}", key, f"x{i}", "charnoise", {"rate": float(rate)}, text_a="Er kam nihct.",
+                         text_b=None, outcome="perturbed", language=language)
+        add_judgement(db, f"p{i}", "ann", "yes" if rate == "0.05" else "no")
+    validity = db.query("attack_validity")
+    assert sorted(zip(validity["setting"], validity["language"], validity["holds"])) == [
+        ("charnoise[rate=0.05]", "de", 1), ("charnoise[rate=0.05]", "en", 1),
+        ("charnoise[rate=0.1]", "de", 0), ("charnoise[rate=0.1]", "en", 0)]
+    assert set(db.query("perturbation_validity")["setting"]) == {"charnoise[rate=0.05]", "charnoise[rate=0.1]"}
+    both = tables.build(db.store, "attack_success_rate", attack="charnoise")
+    kept = tables.build(db.store, "attack_success_rate", attack="charnoise", min_validity=0.9)
+    assert {row.split(" / ")[1] for row in both.rows} == {"charnoise[rate=0.05]", "charnoise[rate=0.1]"}
+    # one setting left: rows are intermediate settings again, and the caption names the setting kept
+    assert kept.rows == ["none", "demo-sentiment"] and kept.where["attack"] == "charnoise[rate=0.05]"
+    assert all(kept.cells[(row, language)].mean == both.cells[(f"{row} / charnoise[rate=0.05]", language)].mean
+               for row in kept.rows for language in ("en", "de"))

@@ -141,3 +141,12 @@ def test_a_varchar_may_list_its_only_values():
         m.cast("Holm")
     with pytest.raises(ValueError, match="queries/q.sql: default"):
         named._parse("q", "-- q: x\n--   $m VARCHAR in {holm, bh} = bonferroni  method\nSELECT $m\n")
+
+
+def test_get_reads_one_file_as_available_reads_them_all():
+    everything = named.available()
+    assert all(named.get(name) == query for name, query in everything.items())
+    for wrong, hint in (("xtreme_scor", "did you mean 'xtreme_score'?"), ("../queries/xtreme_score", "no query named"),
+                        ("", "no query named ''")):
+        with pytest.raises(UserError, match=re.escape(hint)):
+            named.get(wrong)

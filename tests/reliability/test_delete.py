@@ -38,9 +38,18 @@ def test_dry_run_then_delete_an_intermediate_run(small_copy, capsys):
 
 
 def test_delete_an_attack_version(small_copy, capsys):
-    code, out, _ = run_cli(["delete", small_copy / "small.duckdb", "--attack", "charnoise", "--version", "1", "--yes"], capsys)
+    from xstore.catalog import ATTACKS
+
+    version = str(ATTACKS["charnoise"].version)
+    with Store(small_copy / "small.duckdb").connect() as con:  # a person's judgement of one perturbation
+        con.execute("""INSERT INTO annotation SELECT id, 'ann', 'yes', '', 'f.csv', now()::TIMESTAMP
+                       FROM perturbation LIMIT 1""")
+    code, out, _ = run_cli(["delete", small_copy / "small.duckdb", "--attack", "charnoise", "--version", version, "--yes"],
+                           capsys)
     assert code == 0 and "removed 6 cells" in out  # 2 perturb cells, 4 perturbed predictions
     assert _q(small_copy, "SELECT count(*) FROM perturbation") == [(0,)]
+    # judgements are people's rows, not the cell's: they stay, and apply again when the cell is recomputed
+    assert _q(small_copy, "SELECT count(*) FROM annotation") == [(1,)]
     assert _q(small_copy, "SELECT DISTINCT attack FROM prediction") == [("none",)]
     _no_orphans(small_copy)
 

@@ -1,6 +1,8 @@
 """A refused command writes nothing (lock files included); a damaged or partial database, and one moved without
 its checkpoint folder, end in one message across commands; Ctrl-C on a fill says what was kept."""
 
+import csv
+import json
 import os
 import shutil
 import signal
@@ -162,3 +164,46 @@ def _running_in_group(group: int) -> list[str]:
         if int(pgrp) == group and state != "Z":
             running.append(f"{stat.parent.name} {name.split('(', 1)[1]} {state}")
     return running
+
+
+def test_the_human_check_on_a_filled_database_and_its_refusals(small_copy, tmp_path, capsys):
+    """The annotators' CSV from a real fill (charnoise), judgements back in, attack_validity; an export with nothing
+    to sample, and an import while a fill holds the database or into a database that is not there, write nothing."""
+    db, sample = small_copy / "small.duckdb", tmp_path / "sample.csv"
+    before = snapshot(tmp_path)
+    one_line_error(*run_cli(["export", db, "--table", "perturbation_sample", "--attack", "deepwordbug", "--out", sample],
+                            capsys), "has no successful perturbation of deepwordbug to sample")
+    assert snapshot(tmp_path) == before  # no CSV, no temporary file
+    with duckdb.connect(str(db), read_only=True) as con:  # 3 per perturb cell (one per language and split) at most
+        expected = con.execute("""SELECT sum(least(3, n)) FROM (SELECT count(*) AS n FROM perturbation AS p
+                                  JOIN example AS e ON e.id = p.example_id WHERE p.text_a <> e.text_a
+                                  OR p.text_b IS DISTINCT FROM e.text_b GROUP BY p.cell_key)""").fetchall()[0][0]
+    code, _, err = run_cli(["export", db, "--table", "perturbation_sample", "--n", "3", "--out", sample], capsys)
+    assert code == 0 and f"wrote {expected} perturbations to {sample}" in err, err
+    with open(sample, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["attack"] for r in rows} == {"charnoise"} and len(rows) == expected >= 2
+    for k, row in enumerate(rows):
+        row["label_holds"] = "no" if k == 0 else "yes"
+    with open(sample, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = snapshot(small_copy)
+    with Store(db).fill_lock():
+        held = (small_copy / "small.duckdb.lock").read_text()
+        one_line_error(*run_cli(["annotate", "import", sample, "--db", db, "--annotator", "a"], capsys),
+                       f"is being filled by {held}")
+    assert snapshot(small_copy) == before
+    one_line_error(*run_cli(["annotate", "import", sample, "--db", tmp_path / "none.duckdb", "--annotator", "a"], capsys),
+                   "none.duckdb does not exist")
+    assert not (tmp_path / "none.duckdb").exists()
+    code, out, err = run_cli(["annotate", "import", sample, "--db", db, "--annotator", "a"], capsys)
+    assert code == 0 and f"imported {expected} judgements" in out, err
+    assert not (small_copy / "small.duckdb.lock").exists()
+    code, out, err = run_cli(["query", "attack_validity", "--db", db, "--format", "json"], capsys)
+    got = {(r["language"], r["split"]): (r["judged"], r["holds"], r["broken"]) for r in json.loads(out)}
+    votes = {}
+    for row in rows:  # the file's own judgements, counted per language and split
+        votes.setdefault((row["language"], row["split"]), []).append(row["label_holds"])
+    assert got == {key: (len(v), v.count("yes"), v.count("no")) for key, v in votes.items()}

@@ -197,6 +197,24 @@ def test_edits_are_the_ones_each_attack_makes(attacked):
             assert old.strip(".,!?") not in stop  # stop words are kept
 
 
+def test_stored_perturbations_keep_negation_and_meaning(attacked):
+    from xstore import named
+
+    with Store(attacked / "attacks.duckdb").connect(read_only=True) as con:
+        result = named.run(con, "perturbation_validity")
+        names = [d[0] for d in result.description]
+        rows = [dict(zip(names, r)) for r in result.fetchall()]
+        keys = con.execute("SELECT DISTINCT params->>'negation' FROM cell WHERE kind = 'perturb'").fetchall()
+    assert keys == [("1",)]  # the Russian list's version is in every perturb cell's key
+    assert {r["attack"] for r in rows} == {"deepwordbug", "pruthi", "homoglyph", "bae", "homoglyphnoise"}
+    for r in rows:
+        assert r["with_negation"] > 0 and r["negation_touched"] == 0 and r["unchecked"] == 0, r
+        assert r["below_threshold"] == 0 and r["changed"] > 0, r
+        if r["protocol"] != "model-independent":  # similarity >= 0.9 (A2T) by default, stored for each change
+            assert r["similarity_threshold"] == 0.9 and r["with_similarity"] == r["changed"], r
+            assert r["similarity_min"] >= 0.9
+
+
 # -- the attacks on their own ----------------------------------------------------------------------
 
 
@@ -214,7 +232,7 @@ def test_attacks_repeat_exactly_and_follow_their_seed(victim, attack):
     assert len(right) == 8
 
     def run(seed):
-        params = {**ATTACKS[attack].defaults, "query_budget": 10, "seed": seed}
+        params = {**ATTACKS[attack].defaults, "query_budget": 10, "seed": seed, "similarity_encoder": str(tiny)}
         if attack == "bae":
             params["mlm"] = str(tiny)
         return attack_examples(Victim(model, tokenizer, max_length=48, batch_size=64), ATTACKS[attack], right,
@@ -257,7 +275,8 @@ def test_character_attacks_stay_in_the_script_of_any_language(victim, language):
     random.seed(0)
     for module in (deepwordbug_gao2018, pruthi2019, homoglyph_boucher2022):
         params = {**ATTACKS[{"deepwordbug_gao2018": "deepwordbug", "pruthi2019": "pruthi",
-                             "homoglyph_boucher2022": "homoglyph"}[module.__name__.split(".")[-1]]].defaults}
+                             "homoglyph_boucher2022": "homoglyph"}[module.__name__.split(".")[-1]]].defaults,
+                  "similarity_threshold": 0.0}
         attack = module.build(wrapped, language, params)
         candidates = attack.get_transformations(text, original_text=text)
         for candidate in candidates:
@@ -281,10 +300,10 @@ def test_homoglyph_noise_is_seeded_per_example_and_changes_every_script():
     from xstore.runners.attacks.homoglyphnoise import perturb_rows
 
     rows = [{"id": lang, "text_a": a, "text_b": b} for lang, (a, b) in sorted(NON_LATIN.items())]
-    first = perturb_rows(rows, {"rate": 0.1, "seed": 0})
-    assert first == perturb_rows(rows, {"rate": 0.1, "seed": 0})
-    assert perturb_rows(rows[2:], {"rate": 0.1, "seed": 0}) == first[2:]  # independent of neighbours
-    assert perturb_rows(rows, {"rate": 0.1, "seed": 1}) != first
+    first = [perturb_rows([row], {"rate": 0.1, "seed": 0}, row["id"])[0] for row in rows]
+    assert first == [perturb_rows([row], {"rate": 0.1, "seed": 0}, row["id"])[0] for row in rows]
+    assert perturb_rows(rows[2:3], {"rate": 0.1, "seed": 0}, rows[2]["id"]) == first[2:3]
+    assert [perturb_rows([row], {"rate": 0.1, "seed": 1}, row["id"])[0] for row in rows] != first
     table = confusables.table()
     for row, attempt in zip(rows, first):
         for old, new in ((row["text_a"], attempt["text_a"]), (row["text_b"], attempt["text_b"])):
@@ -333,7 +352,7 @@ def test_sentence_encoder_is_refused_clearly_when_not_installed(victim):
     from xstore.runners.attacks.victim import Victim
 
     model, tokenizer, _, tiny = victim
-    params = {**ATTACKS["bae"].defaults, "mlm": str(tiny), "use_threshold": 0.936}
+    params = {**ATTACKS["bae"].defaults, "mlm": str(tiny), "use_threshold": 0.936, "similarity_encoder": str(tiny)}
     with pytest.raises(UserError, match="needs the multilingual Universal Sentence Encoder.*set use_threshold = 0"):
         bae_garg2020.build(Victim(model, tokenizer, 48, 64), "ru", params)
 

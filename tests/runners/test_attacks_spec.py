@@ -22,16 +22,22 @@ def _runs(cells):
     return {c.key: (c.params["intermediate"], c.params["seed"]) for c in cells if c.kind == "train_target"}
 
 
-def test_model_independent_cells_keep_their_keys(tmp_path):
-    # The key of a model-independent perturb cell is what it was before protocols existed, so databases
-    # filled earlier stay valid: kind, attack, version, budget, task, split and language, from the examples.
+def test_model_independent_cells_are_keyed_by_attack_budget_data_and_negation_list(tmp_path):
+    # The key of a model-independent perturb cell holds exactly: kind, attack, version, budget (the similarity
+    # constraint's settings included), task, split, language, that language's negation list version, and
+    # the examples it perturbs; no run, so every run predicts on the same text.
+    from xstore.runners.attacks import negation
+
     cells = declare(load_spec(write_spec(tmp_path)))
     perturb = [c for c in cells if c.kind == "perturb"]
     loads = {(c.params["task"], c.params["split"], c.params["language"]): c.key for c in cells if c.kind == "load"}
     assert len(perturb) == 2
     for cell in perturb:
-        params = {"attack": "charnoise", "attack_version": 1, "params": {"rate": 0.1, "seed": 0}, "task": "demo-nli",
-                  "split": "test", "language": cell.params["language"], "kind_version": KIND_BY_NAME["perturb"].version}
+        language = cell.params["language"]
+        params = {"attack": "charnoise", "attack_version": ATTACKS["charnoise"].version,
+                  "params": {"rate": 0.1, "seed": 0, "similarity_encoder": "base", "similarity_threshold": 0.0},
+                  "task": "demo-nli", "split": "test", "language": language, "negation": negation.version(language),
+                  "kind_version": KIND_BY_NAME["perturb"].version}
         parents = {"examples": loads[("demo-nli", "test", cell.params["language"])]}
         assert (cell.params, cell.parents) == (params, parents)
         assert cell.key == content_key("perturb", params, parents)
@@ -109,7 +115,9 @@ PROTOCOL_ERRORS = [
     ('["none", "bae"]', '[attacks.bae]\nquery_budget = -1', "attacks.bae.query_budget: must lie between 0 and inf"),
     ('["none", "bae"]', '[attacks.bae]\ncandidates = 3',
      "attacks.bae.candidates: unknown parameter; allowed: query_budget, max_words_perturbed_share, max_candidates, mlm, "
-     "use_threshold, seed, protocol, reference, reference_seed"),
+     "use_threshold, seed, similarity_threshold, similarity_encoder, protocol, reference, reference_seed"),
+    ('["none", "bae"]', '[attacks.bae]\nsimilarity_threshold = 2.0',
+     "attacks.bae.similarity_threshold: must lie between 0 and 1 (got 2.0)"),
 ]
 
 

@@ -14,15 +14,15 @@ def _rows():
 
 def test_same_seed_same_noise_and_independent_of_neighbours():
     params = {"rate": 0.1, "seed": 0}
-    first = perturb_rows(_rows(), params)
-    assert first == perturb_rows(_rows(), params)
+    first = perturb_rows(_rows(), params, "ru")
+    assert first == perturb_rows(_rows(), params, "ru")
     # an example's noise does not depend on which other examples are perturbed with it
-    assert perturb_rows(_rows()[1:], params) == first[1:]
-    assert perturb_rows(_rows(), {"rate": 0.1, "seed": 1}) != first
+    assert perturb_rows(_rows()[1:], params, "ru") == first[1:]
+    assert perturb_rows(_rows(), {"rate": 0.1, "seed": 1}, "ru") != first
 
 
 def test_every_attempt_changes_the_text_and_counts_its_edits():
-    for attempt, row in zip(perturb_rows(_rows(), {"rate": 0.1, "seed": 0}), _rows()):
+    for attempt, row in zip(perturb_rows(_rows(), {"rate": 0.1, "seed": 0}, "ru"), _rows()):
         assert attempt["text_a"] != row["text_a"] or attempt["text_b"] != row["text_b"]
         assert attempt["chars_changed"] >= 1 and attempt["outcome"] == "perturbed" and attempt["queries"] == 0
         assert attempt["words_changed"] == words_changed(row["text_a"], attempt["text_a"]) + words_changed(

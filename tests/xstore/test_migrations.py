@@ -160,3 +160,28 @@ def test_upgrade_to_structured_tasks_keeps_predictions_as_unit_zero(tmp_path):
         assert con.execute("SELECT unit, label FROM prediction").fetchall() == [(0, 1)]
         assert con.execute("SELECT revision FROM pretrained_model").fetchall() == [("",)]
         assert con.execute("SELECT count(*) FROM span_answer").fetchone() == (0,)
+
+
+def test_upgrade_to_perturbation_validity_marks_old_attempts_unchecked(tmp_path):
+    """Perturbations stored before the validity columns keep their rows, with no similarity, markers or rejection
+    counts, which perturbation_validity counts as unchecked rather than as negation kept."""
+    from xstore import named
+    from xstore.db import _insert_row
+
+    store = Store(tmp_path / "v3.duckdb")
+    store.upgrade(target=3)
+    with store.connect() as con:
+        _insert_row(con, "example", {"id": "e", "cell_key": "l", "task": "xnli", "task_version": 1, "split": "test",
+                                     "language": "de", "idx": 0, "text_a": "Er kam nicht.", "text_b": None, "label": 0})
+        _insert_row(con, "perturbation", {
+            "id": "p", "cell_key": "c", "example_id": "e", "attack": "charnoise", "attack_version": 1,
+            "params": {"rate": 0.1, "seed": 0}, "victim_run_key": None, "language": "de", "text_a": "Er kam nich.",
+            "text_b": None, "outcome": "perturbed", "queries": 0, "words_changed": 1, "chars_changed": 1, "seed": 0})
+    assert store.upgrade() == list(MIGRATIONS[3:]) and "0006_perturbation_validity" in MIGRATIONS[3:]
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT similarity, negations, negations_after, rejected FROM perturbation").fetchall() == [
+            (None, None, None, None)]
+        result = named.run(con, "perturbation_validity")
+        row = dict(zip([c[0] for c in result.description], result.fetchone()))
+        assert (row["n"], row["changed"], row["unchecked"], row["negation_touched"]) == (1, 1, 1, 0)
+        assert con.execute("SELECT count(*) FROM annotation").fetchone() == (0,)

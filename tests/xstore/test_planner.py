@@ -92,8 +92,30 @@ def test_bumping_a_task_version_replans_its_dependants(tmp_path, store, monkeypa
 def test_bumping_an_attack_version_replans_only_attacked_cells(tmp_path, store, monkeypatch):
     spec = load_spec(write_spec(tmp_path))
     _mark_done(store, declare(spec))
-    monkeypatch.setitem(catalog.ATTACKS, "charnoise", dataclasses.replace(catalog.ATTACKS["charnoise"], version=2))
+    bumped = dataclasses.replace(catalog.ATTACKS["charnoise"], version=catalog.ATTACKS["charnoise"].version + 1)
+    monkeypatch.setitem(catalog.ATTACKS, "charnoise", bumped)
     assert {c.kind for c in _plan(store, spec).missing} == {"perturb", "predict_perturbed"}
+
+
+def test_a_new_negation_list_replans_only_its_language(tmp_path, store, monkeypatch):
+    from xstore.runners.attacks import negation
+
+    spec = load_spec(write_spec(tmp_path))  # en and de, with a charnoise attack (model-independent)
+    _mark_done(store, declare(spec))
+    monkeypatch.setitem(negation.LEXICONS, "de", dataclasses.replace(negation.LEXICONS["de"], version=2))
+    missing = _plan(store, spec).missing
+    assert {(c.kind, c.params["language"]) for c in missing} == {("perturb", "de"), ("predict_perturbed", "de")}
+    assert [c.params["negation"] for c in missing if c.kind == "perturb"] == [2]
+
+
+def test_meaning_with_the_runs_encoder_keys_noise_by_base_model(tmp_path):
+    path = write_spec(tmp_path)
+    shared = [c for c in declare(load_spec(path)) if c.kind == "perturb"]
+    assert all("similarity_base_model" not in c.params for c in shared)  # threshold 0: one cell for every run
+    path.write_text(path.read_text() + "\n[attacks.charnoise]\nsimilarity_threshold = 0.9\n")
+    keyed = [c for c in declare(load_spec(path)) if c.kind == "perturb"]
+    assert {c.params["similarity_base_model"] for c in keyed} == {"builtin:tiny-xlmr"}
+    assert {c.params["params"]["similarity_threshold"] for c in keyed} == {0.9}
 
 
 def test_changing_a_budget_or_hyperparameter_changes_keys(tmp_path):
