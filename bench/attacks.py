@@ -132,7 +132,7 @@ def measure(db: Path | None, language: str, n_examples: int, attacks: list[str],
 
 
 def run(quick: bool = False) -> list[dict]:
-    return measure(None, "ru", 20 if quick else 60, ["deepwordbug", "pruthi", "homoglyph", "bae"], query_budget=100)
+    return measure(None, "ru", 10 if quick else 60, ["deepwordbug", "pruthi", "homoglyph", "bae"], query_budget=100)
 
 
 def _fill_victim(folder: Path, language: str) -> Path:

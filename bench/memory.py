@@ -102,14 +102,14 @@ def measure(cells: int, rows: int) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    return measure(*((40, 25_000) if quick else (200, 50_000)))
+    return measure(*((16, 10_000) if quick else (200, 50_000)))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--rows", type=int, default=50_000, help="prediction rows per cell")
-    parser.add_argument("--quick", action="store_true", help="40 cells of 25,000 rows")
+    parser.add_argument("--quick", action="store_true", help="16 cells of 10,000 rows")
     args = parser.parse_args()
-    cells, rows = (40, 25_000) if args.quick else (args.cells, args.rows)
+    cells, rows = (16, 10_000) if args.quick else (args.cells, args.rows)
     print_table(measure(cells, rows), "memory while writing rows")
