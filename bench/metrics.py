@@ -128,6 +128,7 @@ def arrow_table(data: dict) -> pa.Table:
 
 def load(db: Path, data: dict) -> float:
     """Migrate a fresh database, insert the training runs and the predictions; returns seconds for the latter."""
+    from xstore import labels
     from xstore.db import Store
 
     store = Store(db)
@@ -142,6 +143,7 @@ def load(db: Path, data: dict) -> float:
         con.unregister("rows")
         seconds = time.perf_counter() - t0
         _cells(con)
+        labels.refresh(con)  # the run and attack labels, as a fill keeps them
         return seconds
 
 

@@ -12,4 +12,5 @@ MIGRATIONS: tuple[str, ...] = (
     "0005_task_score",
     "0006_perturbation_validity",
     "0007_cell_time_accounting",
+    "0008_stored_labels",
 )

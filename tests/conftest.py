@@ -123,6 +123,8 @@ def snapshot(folder: Path, db: str = "small.duckdb") -> dict:
             "fits": con.execute("SELECT key, temperature FROM calibration_fit ORDER BY key").fetchall(),
             "examples": con.execute("SELECT count(*), count(DISTINCT id) FROM example").fetchall(),
             "failures": con.execute("SELECT count(*) FROM failure").fetchall(),
+            "labels": [con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+                       for name in ("target_run", "baseline_run", "attack_setting")],
         }
 
 

@@ -149,7 +149,7 @@ def plan(spec: str = SpecArg, list_cells: bool = typer.Option(False, "--list", h
 @app.command()
 def status(target: Optional[str] = typer.Argument(None, help="Database file or spec (default: $XSTORE_DB).")):
     """Summarise a database: schema version, stored cells per kind, rows per table, open failures."""
-    from xstore import integrity, sandbox
+    from xstore import integrity, labels, sandbox
     from xstore.schema import DATA_TABLES
 
     store = _store(target)
@@ -162,6 +162,7 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
                WHERE NOT EXISTS (SELECT 1 FROM cell c WHERE c.key = f.cell_key)
                QUALIFY f.attempt = max(f.attempt) OVER (PARTITION BY f.cell_key) ORDER BY f.failed_at""").fetchall()
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in DATA_TABLES}
+        stale = labels.stale(con)
     size = store.path.stat().st_size / 2**20
     out.print(f"{store.path}  schema version {version}  {size:.1f} MiB")
     table = Table("kind", "cells", "wall seconds", title="stored cells")
@@ -175,6 +176,11 @@ def status(target: Optional[str] = typer.Argument(None, help="Database file or s
             out.print(f"  {kind} {key} (attempt {attempt}): {error}")
     else:
         out.print("no open failures")
+    if stale:
+        out.print(f"[yellow]the label table{'s' if len(stale) > 1 else ''} {', '.join(stale)} no longer match"
+                  f"{'' if len(stale) > 1 else 'es'} {'their views' if len(stale) > 1 else 'its view'} (rows written "
+                  "by hand?): queries label runs or attacks by the old rows until `xstore db upgrade` or a fill "
+                  "rewrites them[/]")
 
 
 @app.command()
@@ -484,6 +490,11 @@ def db_upgrade(target: str = typer.Argument(..., help="Database file or spec."))
         raise UserError(f"database {store.path} does not exist")
     applied = store.upgrade()
     out.print(f"applied {', '.join(applied)}" if applied else f"{store.path} is already at the latest schema")
+    with store.connect() as con:
+        healed = store.heal_labels(con)
+    if healed:
+        out.print(f"rewrote the label table{'s' if len(healed) > 1 else ''} {', '.join(healed)}: "
+                  "they no longer matched their views")
 
 
 @db_app.command("version")

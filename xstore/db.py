@@ -26,7 +26,7 @@ from typing import Iterator, Optional
 
 import duckdb
 
-from xstore import faults
+from xstore import faults, labels
 from xstore.errors import UserError
 from xstore.keys import canonical_json
 
@@ -259,8 +259,23 @@ class Store:
                 from xstore import integrity
 
                 integrity.check(self, con)
+                self.heal_labels(con)
                 return
         self.upgrade()
+
+    def heal_labels(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Rewrite the label tables that no longer match their views (rows written by hand), in one transaction;
+        returns their names. xstore's own writers keep them current, so this is nearly always a no-op."""
+        stale = labels.stale(con)
+        if stale:
+            con.begin()
+            try:
+                labels.refresh(con)
+                con.commit()
+            except BaseException:
+                rollback_quietly(con)
+                raise
+        return stale
 
     # -- writing cells -----------------------------------------------------------------------
 
@@ -291,6 +306,8 @@ class Store:
                     con.unregister("_xstore_rows")
                 spent = (cell_row.get("write_seconds") or 0.0) + time.perf_counter() - t0
                 _insert_row(con, "cell", {**cell_row, "write_seconds": spent})
+                if cell_row.get("kind") in labels.LABELLED_KINDS:  # after the cell row: attack labels read it
+                    labels.refresh(con)  # the run or attacked cell and its label are committed together
                 faults.reached("commit")
                 con.commit()
             except BaseException:

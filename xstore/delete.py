@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
+from xstore import labels
 from xstore.db import Store, rollback_quietly
 from xstore.errors import UserError
 from xstore.schema import CELL_COLUMNS
@@ -91,6 +92,7 @@ def delete(store: Store, selection: Selection) -> dict:
             try:
                 for table, column in CELL_COLUMNS.items():
                     con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?))", [keys]).fetchall()
+                labels.refresh(con)  # the remaining runs' variants can change when a run goes
                 con.commit()
             except BaseException:
                 rollback_quietly(con)

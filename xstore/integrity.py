@@ -16,6 +16,7 @@ def damage(store, con) -> Optional[str]:
     Imports the SQLModel classes (about a second), so question paths call it only once DuckDB has said that a
     table or column does not exist; a fill calls it before it starts.
     """
+    from xstore.labels import LABELS
     from xstore.schema import TABLES, VIEWS
 
     try:
@@ -36,6 +37,7 @@ def damage(store, con) -> Optional[str]:
         missing = [c.name for c in table.columns if c.name not in present[name]]
         problems += [f"table {name!r} has no column {c!r}" for c in missing]
     problems += [f"view {name!r} is missing" for name in VIEWS if name not in present]  # views have columns too
+    problems += [f"table {name!r} is missing" for name in LABELS if name not in present]
     if not problems:
         return None
     shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")

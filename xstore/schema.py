@@ -339,6 +339,55 @@ class CalibrationFit(SQLModel, table=True):
     at_bound: bool
 
 
+# `__table_args__` of a label table: rows derived from the runs and cells (its view `<name>_derived`), rewritten
+# whole by every write that can change them (xstore.labels); no cell owns them, deleting cells refreshes them.
+_LABEL_ROWS = {"info": {"rows": "label"}}
+
+
+class TargetRun(SQLModel, table=True):
+    """Each target run and its variant: the settings of its key (hyperparameters, code and task versions, and
+    its intermediate run's) that differ between the runs of its base model and target; "default" when none does."""
+
+    __tablename__ = "target_run"
+    __table_args__ = _LABEL_ROWS
+    __mapper_args__ = {"primary_key": ["run_key"]}  # no index: a refresh deletes and re-inserts every row
+    run_key: str
+    base_model: str
+    intermediate: str
+    target: str
+    variant: str
+    seed: int
+    parent_key: Optional[str] = None
+
+
+class BaselineRun(SQLModel, table=True):
+    """Each target run and its baseline: intermediate "none", same base model, target, seed and target-phase
+    settings (Phang et al. 2020's comparison); a run with no intermediate task is its own baseline."""
+
+    __tablename__ = "baseline_run"
+    __table_args__ = _LABEL_ROWS
+    __mapper_args__ = {"primary_key": ["run_key"]}
+    run_key: str
+    baseline_key: str
+
+
+class AttackSetting(SQLModel, table=True):
+    """Each perturbed prediction cell and its attack setting: the attack, with the parameters of its perturb
+    cell's key that differ between that attack's settings for the target (budget, rate, seed, version, protocol
+    and reference run); the bare name when the attack has one setting."""
+
+    __tablename__ = "attack_setting"
+    __table_args__ = _LABEL_ROWS
+    __mapper_args__ = {"primary_key": ["cell_key"]}
+    cell_key: str
+    run_key: str
+    attack: Optional[str] = None  # as the queries' attack column shows it
+    attack_name: Optional[str] = None
+    target: Optional[str] = None
+    perturb_key: Optional[str] = None
+    described: Optional[str] = None  # every parameter, whether it differs or not
+
+
 def _tables(rows: str) -> dict[str, str]:
     """Table name -> the column naming the cell, of every table whose `info` says it holds `rows`."""
     return {t.name: t.info.get("cell_column", "") for t in SQLModel.metadata.sorted_tables if t.info.get("rows") == rows}
@@ -346,10 +395,11 @@ def _tables(rows: str) -> dict[str, str]:
 
 #: Every table a database of this schema holds, by name (SQLAlchemy `Table`s: their columns say what it must have).
 TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
-#: The views of migrations 0004 and 0005, computed when read (no SQLModel class): the calibration queries read
-#: calibrated_prediction, the task-score queries task_score and task_score_vs_baseline.
-VIEWS: tuple[str, ...] = ("target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction",
-                          "task_score", "task_score_vs_baseline")
+#: The views of migrations 0004, 0005 and 0008, computed when read (no SQLModel class): the calibration queries
+#: read calibrated_prediction, the task-score queries task_score and task_score_vs_baseline; `<label>_derived`
+#: defines each label table (xstore.labels).
+VIEWS: tuple[str, ...] = ("target_run_derived", "attack_setting_derived", "run_calibration", "baseline_run_derived",
+                          "calibrated_prediction", "task_score", "task_score_vs_baseline")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.
@@ -358,5 +408,7 @@ REFERENCE_TABLES: tuple[str, ...] = tuple(_tables("reference"))
 CELL_COLUMNS: dict[str, str] = {**CELL_TABLES, **_tables("fill")}
 #: Tables of people's records about stored rows (judgements): no cell writes them; deleting a cell keeps them.
 PEOPLE_TABLES: tuple[str, ...] = tuple(_tables("people"))
+#: The label tables (xstore.labels): a derived view's rows, rewritten by every write that can change them.
+LABEL_TABLES: tuple[str, ...] = tuple(_tables("label"))
 #: Tables of results, whose rows `xstore status` counts: all but the fill's records of cells and schema_version.
 DATA_TABLES: tuple[str, ...] = (*CELL_TABLES, *REFERENCE_TABLES, *PEOPLE_TABLES)

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from xstore import named
+from xstore import labels, named
 from xstore.keys import canonical_json
 from xstore.db import Store
 
@@ -46,6 +46,7 @@ class QueryDB:
             con.register("_rows", rows)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
+            labels.refresh(con)  # as xstore's own writers do after a run or an attacked cell
 
     def add_run(self, key: str, **options) -> str:
         """One training_run row with every NOT NULL column filled with a plausible value (see run_rows)."""

@@ -9,9 +9,10 @@ from xstore.db import Store, latest_version
 from xstore.errors import UserError
 from xstore.migrations import MIGRATIONS
 
-# Views of migrations 0004 and 0005: computed when read, so they hold no rows and have no SQLModel class.
-VIEWS = {"target_run", "attack_setting", "run_calibration", "baseline_run", "calibrated_prediction", "task_score",
-         "task_score_vs_baseline"}
+# Views of migrations 0004, 0005 and 0008: computed when read, so they hold no rows and have no SQLModel class
+# (0008 renamed the label views to <label>_derived and keeps their rows in tables of the old names).
+VIEWS = {"target_run_derived", "attack_setting_derived", "run_calibration", "baseline_run_derived",
+         "calibrated_prediction", "task_score", "task_score_vs_baseline"}
 
 
 def _catalog(path) -> dict:

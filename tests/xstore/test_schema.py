@@ -6,30 +6,32 @@ from sqlmodel import SQLModel
 
 from conftest import ROOT, run_cli
 from xstore.db import Store
-from xstore.schema import CELL_COLUMNS, CELL_TABLES, DATA_TABLES, PEOPLE_TABLES, REFERENCE_TABLES
+from xstore import labels
+from xstore.schema import CELL_COLUMNS, CELL_TABLES, DATA_TABLES, LABEL_TABLES, PEOPLE_TABLES, REFERENCE_TABLES
 
 
 def test_every_table_says_whose_rows_it_holds():
     roles = {table.name: table.info.get("rows") for table in SQLModel.metadata.sorted_tables}
     assert roles.pop("schema_version") is None  # the migrations' own record: no cell's
-    assert set(roles.values()) == {"cell", "reference", "fill", "people"}
+    assert set(roles.values()) == {"cell", "reference", "fill", "people", "label"}
+    assert set(LABEL_TABLES) == set(labels.LABELS) == {n for n, role in roles.items() if role == "label"}
     assert set(CELL_TABLES) == {name for name, role in roles.items() if role == "cell"}
     assert set(REFERENCE_TABLES) == {"task", "pretrained_model"}
     assert PEOPLE_TABLES == ("annotation",)  # judgements: no cell writes them, delete keeps them
-    assert set(DATA_TABLES) == set(roles) - {"cell", "failure"}
+    assert set(DATA_TABLES) == set(roles) - {"cell", "failure"} - set(LABEL_TABLES)  # labels: derived rows
     assert set(CELL_COLUMNS) == set(CELL_TABLES) | {"cell", "failure"}
     for table, column in CELL_COLUMNS.items():  # the column named is the table's own
         assert column in SQLModel.metadata.tables[table].columns, (table, column)
 
 
-def test_a_fill_writes_only_cell_and_reference_tables_and_status_counts_every_data_table(filled_small, capsys):
+def test_a_fill_writes_only_cell_reference_and_label_tables_and_status_counts_every_data_table(filled_small, capsys):
     with Store(filled_small / "small.duckdb").connect(read_only=True) as con:
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SQLModel.metadata.tables}
         # every row of a cell table names a stored cell
         for table, column in CELL_TABLES.items():
             assert con.execute(f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT key FROM cell)").fetchone() == (0,)
     written = {t for t, n in counts.items() if n} - {"cell", "schema_version"}
-    assert written <= set(CELL_TABLES) | set(REFERENCE_TABLES)
+    assert written <= set(CELL_TABLES) | set(REFERENCE_TABLES) | set(LABEL_TABLES)
     code, out, _ = run_cli(["status", filled_small / "small.duckdb"], capsys)
     assert code == 0
     shown = dict(re.findall(r"(\w+) (\d+)", " ".join(out.split()).split("rows: ")[1].split(" no open")[0]))
