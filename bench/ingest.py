@@ -73,7 +73,7 @@ def _last_cell_rate(db: Path, rows, primary_key: bool) -> tuple[float, float]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    n_arrow, n_orm = (200_000, 2_000) if quick else (2_000_000, 20_000)
+    n_arrow, n_orm = (50_000, 2_000) if quick else (2_000_000, 20_000)
     return measure(n_arrow, n_orm)
 
 

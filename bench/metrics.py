@@ -427,7 +427,7 @@ def _check_agreement(values: dict) -> None:
 
 
 def run(quick: bool = False) -> list[dict]:
-    return measure(200_000 if quick else 10_000_000, reps=1 if quick else 3,
+    return measure(50_000 if quick else 10_000_000, reps=1 if quick else 3,
                    echo=lambda *a: print(*a, file=sys.stderr))
 
 

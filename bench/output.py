@@ -126,12 +126,12 @@ def measure(rows: int) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    return measure(200_000 if quick else 10_000_000)
+    return measure(50_000 if quick else 10_000_000)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--quick", action="store_true", help="200,000 rows")
+    parser.add_argument("--quick", action="store_true", help="50,000 rows")
     args = parser.parse_args()
-    print_table(measure(200_000 if args.quick else args.rows), "query output to files")
+    print_table(measure(50_000 if args.quick else args.rows), "query output to files")

@@ -219,7 +219,7 @@ def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) 
 
 
 def run(quick: bool = False) -> list[dict]:
-    return measure(200_000 if quick else 10_000_000, reps=1 if quick else 3, echo=lambda *a: print(*a, file=sys.stderr))
+    return measure(50_000 if quick else 10_000_000, reps=1 if quick else 3, echo=lambda *a: print(*a, file=sys.stderr))
 
 
 def main() -> None:

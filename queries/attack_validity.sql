@@ -11,7 +11,7 @@
 --   share_holds = holds / (holds + broken), unsure verdicts left out, with the Wilson score interval (Wilson
 --   1927), which stays inside [0, 1] and behaves at shares near 1. Agreement is the share of perturbations
 --   with two or more yes/no votes on which they all agree.
-WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (attack_setting view)
+WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (the attack_setting table)
     SELECT perturb_key, min(attack) AS setting FROM attack_setting GROUP BY perturb_key
 ),
 judged AS (  -- per perturbation: its setting and the annotators' votes

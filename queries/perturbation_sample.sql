@@ -11,7 +11,7 @@
 --   the seed, a stable hash, so the sample does not depend on DuckDB's random generator or on row order,
 --   and a larger $n extends a smaller sample. label_holds, annotator and note are left empty for the
 --   annotator: label_holds is yes, no or unsure (does the gold label still hold for the perturbed text?).
-WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (attack_setting view)
+WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (the attack_setting table)
     SELECT perturb_key, min(attack) AS setting FROM attack_setting GROUP BY perturb_key
 ),
 candidates AS (  -- successful perturbations with their setting, original text and gold label

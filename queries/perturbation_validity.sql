@@ -11,7 +11,7 @@
 --   (A2T's 0.9 by default for the victim attacks, Yoo & Qi 2021); below_threshold is expected to be 0.
 --   Edits per input are over changed texts. Rejections are the candidates each constraint turned down
 --   (victim attacks) or the draws made again (noise attacks).
-WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (attack_setting view)
+WITH labels AS (  -- each perturb cell's attack setting as the prediction queries label it (the attack_setting table)
     SELECT perturb_key, min(attack) AS setting FROM attack_setting GROUP BY perturb_key
 ),
 attempts AS (  -- one row per stored attempt, with its setting and whether it changed the text

@@ -23,7 +23,7 @@ def test_every_benchmark_runs_quick_and_prints_its_rows():
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
     expected = {
-        "ingest": "Arrow insert, 200,000 rows",
+        "ingest": "Arrow insert, 50,000 rows",
         "memory": "held: peak above start",
         "planner": "plan",
         "fill": "demo fill, ",
