@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,8 @@ def load(db: Path, n_rows: int, seed: int = 0) -> None:
             con.register("rows", table)
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM rows")
             con.unregister("rows")
-        labels.refresh(con)  # the run labels, as a fill keeps them
+        labels.refresh(con)  # the run labels and each cell's score sums, as a fill stores them
+        labels.refresh_scores(con)
 
 
 def _frame(db: Path, threads: int, sql: str | None = None, name: str | None = None) -> dict:
@@ -193,6 +195,39 @@ def _agree(named: dict, minimal: dict, what: str) -> None:
             raise AssertionError(f"{what}: at {key} the named query gives {ours}, the minimal one {theirs}")
 
 
+def write_cost(db: Path, cells: int = 5) -> tuple[float, float]:
+    """Median seconds of storing one cell's score sums (labels.score_cell, as Store.write_cell does after the
+    cell's rows), and of inserting that cell's prediction and tag_sentence rows from Arrow (the write it joins),
+    over `cells` cells, each in a transaction rolled back."""
+    import statistics
+
+    from xstore import labels
+    from xstore.db import Store
+
+    sums, inserts = [], []
+    with Store(db).connect() as con:
+        keys = [k for (k,) in con.execute("SELECT cell_key FROM cell_score ORDER BY cell_key LIMIT ?", [cells]).fetchall()]
+        for key in keys:
+            rows = {t: con.execute(f"SELECT * REPLACE (cell_key || '-copy' AS cell_key) FROM {t} WHERE cell_key = ?",
+                                   [key]).to_arrow_table()
+                    for t in ("prediction", "tag_sentence")}  # a copy under another key: tag_sentence is keyed
+            con.begin()
+            t0 = time.perf_counter()
+            for table, arrow in rows.items():
+                con.register("_rows", arrow)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows").fetchall()
+                con.unregister("_rows")
+            inserts.append(time.perf_counter() - t0)
+            con.rollback()
+            con.begin()
+            con.execute("DELETE FROM cell_score WHERE cell_key = ?", [key]).fetchall()
+            t0 = time.perf_counter()
+            labels.score_cell(con, key)
+            sums.append(time.perf_counter() - t0)
+            con.rollback()
+    return statistics.median(sums), statistics.median(inserts)
+
+
 def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) -> list[dict]:
     threads = threads or os.cpu_count() or 1
     rows, best = [], {}
@@ -210,11 +245,17 @@ def measure(n_rows: int, reps: int = 3, threads: int | None = None, echo=print) 
                     best[key] = min(seconds, best.get(key, float("inf")))
                     echo(f"round {rep + 1}: {label:8} {name:24} {seconds:7.3f} s")
                 _agree(*values, name)
+        sums, inserts = write_cost(db)
+        echo(f"storing a cell's score sums {sums * 1000:.1f} ms, inserting its rows {inserts * 1000:.1f} ms (medians)")
     for name in PAIRS:
         named_s, minimal_s = best[(name, "named")], best[(name, "minimal")]
         rows.append(result("task_scores", f"minimal query for {name}", minimal_s, "s"))
         rows.append(result("task_scores", f"named {name}", named_s, "s", "minimal query", named_s / minimal_s,
                            "<= 1.5x minimal"))
+    rows.append(result("task_scores", f"insert one cell's rows ({n_rows // GROUPS:,} token predictions, "
+                       f"{n_rows // WORDS // GROUPS:,} sentences) into {n_rows:,}", inserts, "s"))
+    rows.append(result("task_scores", "  store its score sums (cell_score)", sums, "s", "its rows' insert",
+                       sums / inserts))
     return rows
 
 

@@ -308,6 +308,8 @@ class Store:
                 _insert_row(con, "cell", {**cell_row, "write_seconds": spent})
                 if cell_row.get("kind") in labels.LABELLED_KINDS:  # after the cell row: attack labels read it
                     labels.refresh(con)  # the run or attacked cell and its label are committed together
+                if any(rows is not None and rows.num_rows for t, rows in tables.items() if t in labels.SCORED_TABLES):
+                    labels.score_cell(con, cell_row["key"])
                 faults.reached("commit")
                 con.commit()
             except BaseException:

@@ -1,10 +1,12 @@
-"""The run and attack labels (target_run, baseline_run, attack_setting): tables that every write keeps current.
+"""Derived rows stored as tables that every write keeps current: the run and attack labels (target_run,
+baseline_run, attack_setting), and each prediction cell's task-score sums (cell_score).
 
 Each label has one definition, the view `<label>_derived` (migrations 0004 and 0008); the table holds its rows as
 of the last write, so questions read labels instead of deriving them (about 20 to 30 ms a question, whatever its
 size). A label depends on other rows (a run's variant names the settings that differ between the runs of its
 base model and target), so a refresh rewrites the whole table; it runs inside the writer's transaction, and a
-reader sees the rows and their labels together or neither.
+reader sees the rows and their labels together or neither. A cell's score sums depend on its own rows only, so
+they are written once, with them (score_cell).
 """
 
 from __future__ import annotations
@@ -30,3 +32,18 @@ def stale(con) -> list[str]:
     return [name for name in LABELS if con.execute(
         f"SELECT count(*) FROM ((FROM {name} EXCEPT ALL FROM {name}_derived) "
         f"UNION ALL (FROM {name}_derived EXCEPT ALL FROM {name}))").fetchall()[0][0]]
+
+
+#: Tables whose rows make a cell's task-score sums (cell_score_derived reads them).
+SCORED_TABLES: frozenset[str] = frozenset({"prediction", "tag_sentence", "span_answer"})
+
+
+def score_cell(con, key: str) -> None:
+    """Store cell `key`'s task-score sums from its rows, on `con`'s open transaction (after its `cell` row)."""
+    con.execute("INSERT INTO cell_score BY NAME SELECT * FROM cell_score_derived WHERE cell_key = ?", [key]).fetchall()
+
+
+def refresh_scores(con) -> None:
+    """Rewrite every cell's task-score sums (for rows inserted other than through Store.write_cell: tests)."""
+    con.execute("DELETE FROM cell_score").fetchall()
+    con.execute("INSERT INTO cell_score BY NAME SELECT * FROM cell_score_derived").fetchall()

@@ -318,6 +318,34 @@ class TagSentence(SQLModel, table=True):
     correct_entities: Optional[int] = None  # predicted entities with the gold one's type, start and end
 
 
+class CellScore(SQLModel, table=True):
+    """A prediction cell's task-score sums (migration 0008), so that a score is a sum over cells, not inputs.
+
+    Written with the cell's rows, in its transaction, from the view cell_score_derived (xstore.labels.score_cell):
+    `family` "accuracy" (classification, multiple choice, Tatoeba), "tagging" or "span"; BUCC has none (its
+    threshold is tuned over its inputs)."""
+
+    __tablename__ = "cell_score"
+    __table_args__ = _cell_rows("cell_key")
+    __mapper_args__ = {"primary_key": ["cell_key", "family"]}
+    cell_key: str
+    run_key: str
+    split: str
+    language: str
+    attack: str
+    family: str
+    normalization: Optional[str] = None  # span: whose answer normalisation scored f1 and exact match
+    n: int  # inputs, sentences or questions
+    correct: Optional[int] = None  # accuracy: inputs right; tagging: correct IOB2 entities
+    words: Optional[int] = None
+    correct_words: Optional[int] = None
+    iob2: Optional[int] = None  # sentences whose tag set is IOB2 (entity F1 applies)
+    gold: Optional[int] = None  # gold IOB2 entities
+    predicted: Optional[int] = None  # predicted IOB2 entities
+    f1_sum: Optional[float] = Field(default=None, sa_type=Double)
+    exact_match_sum: Optional[float] = Field(default=None, sa_type=Double)
+
+
 class CalibrationFit(SQLModel, table=True):
     """A post-hoc calibration fitted for one run; applied to its logits in SQL."""
 
@@ -399,7 +427,7 @@ TABLES: dict = {t.name: t for t in SQLModel.metadata.sorted_tables}
 #: read calibrated_prediction, the task-score queries task_score and task_score_vs_baseline; `<label>_derived`
 #: defines each label table (xstore.labels).
 VIEWS: tuple[str, ...] = ("target_run_derived", "attack_setting_derived", "run_calibration", "baseline_run_derived",
-                          "calibrated_prediction", "task_score", "task_score_vs_baseline")
+                          "calibrated_prediction", "cell_score_derived", "task_score", "task_score_vs_baseline")
 #: Tables whose rows a cell writes, with the column that names the cell.
 CELL_TABLES: dict[str, str] = _tables("cell")
 #: Tables of rows that many cells may write; inserting one that is there already keeps the first.

@@ -47,6 +47,8 @@ class QueryDB:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
             con.unregister("_rows")
             labels.refresh(con)  # as xstore's own writers do after a run or an attacked cell
+            if table in labels.SCORED_TABLES or table in ("task", "cell"):
+                labels.refresh_scores(con)  # as a fill writes each cell's sums
 
     def add_run(self, key: str, **options) -> str:
         """One training_run row with every NOT NULL column filled with a plausible value (see run_rows)."""

@@ -1,4 +1,5 @@
-"""The label tables (target_run, baseline_run, attack_setting) hold their views' rows after every write."""
+"""The label tables (target_run, baseline_run, attack_setting) hold their views' rows after every write, and
+each prediction cell's score sums (cell_score) are written with it."""
 
 import pyarrow as pa
 
@@ -21,6 +22,19 @@ def test_a_fill_stores_every_label(filled_small):
         assert [len(_rows(con, name)) for name in labels.LABELS] == [runs, runs, attacked]
 
 
+def _score_difference(con) -> int:
+    return con.execute("SELECT count(*) FROM ((FROM cell_score EXCEPT ALL FROM cell_score_derived) "
+                       "UNION ALL (FROM cell_score_derived EXCEPT ALL FROM cell_score))").fetchone()[0]
+
+
+def test_a_fill_stores_each_prediction_cells_score_sums(filled_small):
+    with Store(filled_small / "small.duckdb").connect(read_only=True) as con:
+        assert _score_difference(con) == 0
+        predicted = con.execute("SELECT count(DISTINCT cell_key) FROM prediction").fetchone()[0]
+        assert con.execute("SELECT count(*), sum(n) FROM cell_score").fetchone() == (
+            predicted, con.execute("SELECT count(*) FROM prediction").fetchone()[0])
+
+
 def test_deleting_a_run_relabels_the_rest_in_the_same_transaction(small_copy, capsys):
     db = small_copy / "small.duckdb"
     with Store(db).connect(read_only=True) as con:
@@ -31,6 +45,8 @@ def test_deleting_a_run_relabels_the_rest_in_the_same_transaction(small_copy, ca
         assert labels.stale(con) == []
         assert run not in {r for r, in con.execute("SELECT run_key FROM target_run").fetchall()}
         assert con.execute("SELECT count(*) FROM attack_setting WHERE run_key = ?", [run]).fetchone() == (0,)
+        assert _score_difference(con) == 0
+        assert con.execute("SELECT count(*) FROM cell_score WHERE run_key = ?", [run]).fetchone() == (0,)
 
 
 def test_upgrade_labels_the_runs_an_older_database_holds(tmp_path):

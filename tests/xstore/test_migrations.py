@@ -12,7 +12,7 @@ from xstore.migrations import MIGRATIONS
 # Views of migrations 0004, 0005 and 0008: computed when read, so they hold no rows and have no SQLModel class
 # (0008 renamed the label views to <label>_derived and keeps their rows in tables of the old names).
 VIEWS = {"target_run_derived", "attack_setting_derived", "run_calibration", "baseline_run_derived",
-         "calibrated_prediction", "task_score", "task_score_vs_baseline"}
+         "calibrated_prediction", "cell_score_derived", "task_score", "task_score_vs_baseline"}
 
 
 def _catalog(path) -> dict:
