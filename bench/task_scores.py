@@ -2,11 +2,12 @@
 
 10 million synthetic token-level PAN-X predictions (7 tags) in 500 groups (50 target runs = 5 intermediate
 settings x 10 seeds, x 10 languages, every group with as many sentences as the others, give or take one), 20 words
-a sentence, with the sentences' tag_sentence rows as a fill stores them (500,000), are loaded into a temporary
-xstore database. The named queries read the view task_score, which also scans prediction for the targets scored
-by accuracy and for BUCC; the minimal queries read tag_sentence only, as someone who knew the database holds PAN-X
-alone would write them. Each runs in a forked child, round-robin, the best of --reps counting; both must agree on
-every value (NULL with NULL, NaN with NaN) before any time is reported.
+a sentence, with the sentences' tag_sentence rows and the cells' cell_score rows as a fill stores them, are loaded
+into a temporary xstore database. The named queries read the view task_score (per-cell sums, BUCC's predictions,
+the label tables); the minimal queries read tag_sentence and training_run, as someone who knew the database holds
+PAN-X alone would write them, and return the same values. Each runs in a forked child, round-robin, the best of
+--reps counting; both must agree on every value (NULL with NULL, NaN with NaN) before any time is reported. Also:
+what storing one cell's score sums adds to writing its rows.
 Run: python bench/task_scores.py [--rows N (at least 10,000)] [--reps N] [--threads N]
 """
 
