@@ -307,7 +307,8 @@ class Store:
                 spent = (cell_row.get("write_seconds") or 0.0) + time.perf_counter() - t0
                 _insert_row(con, "cell", {**cell_row, "write_seconds": spent})
                 if cell_row.get("kind") in labels.LABELLED_KINDS:  # after the cell row: attack labels read it
-                    labels.refresh(con)  # the run or attacked cell and its label are committed together
+                    # the run or attacked cell and its labels are committed together
+                    labels.refresh(con, labels.LABELLED_KINDS[cell_row["kind"]])
                 if any(rows is not None and rows.num_rows for t, rows in tables.items() if t in labels.SCORED_TABLES):
                     labels.score_cell(con, cell_row["key"])
                 faults.reached("commit")

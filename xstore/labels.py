@@ -15,27 +15,34 @@ from __future__ import annotations
 LABELS: tuple[str, ...] = ("target_run", "baseline_run", "attack_setting")
 
 
-#: Cell kinds whose rows can change a label: training runs (target_run, baseline_run, and attack_setting's victim
-#: relation) and perturbed prediction cells (attack_setting).
-LABELLED_KINDS: frozenset[str] = frozenset({"train_intermediate", "train_target", "predict_perturbed"})
+#: Cell kinds whose rows can change a label, and the labels they can change: a training run changes variants,
+#: baselines and attack_setting's victim relation; a perturbed prediction cell only its own attack setting.
+LABELLED_KINDS: dict[str, tuple[str, ...]] = {"train_intermediate": LABELS, "train_target": LABELS,
+                                              "predict_perturbed": ("attack_setting",)}
+#: Tables whose rows make a cell's task-score sums (cell_score_derived reads them).
+SCORED_TABLES: frozenset[str] = frozenset({"prediction", "tag_sentence", "span_answer"})
 
 
-def refresh(con) -> None:
-    """Rewrite every label table from its definition, on `con`'s open transaction."""
-    for name in LABELS:
-        con.execute(f"DELETE FROM {name}").fetchall()
-        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {name}_derived").fetchall()
+def _rewrite(con, table: str) -> None:
+    con.execute(f"DELETE FROM {table}").fetchall()
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_derived").fetchall()
+
+
+def refresh(con, names: tuple[str, ...] = LABELS) -> None:
+    """Rewrite label tables (default: all) from their definitions, on `con`'s open transaction."""
+    for name in names:
+        _rewrite(con, name)
+
+
+def differs(con, table: str) -> bool:
+    """Whether a stored table's rows differ from its definition's, the view `<table>_derived`."""
+    return bool(con.execute(f"SELECT count(*) FROM ((FROM {table} EXCEPT ALL FROM {table}_derived) "
+                            f"UNION ALL (FROM {table}_derived EXCEPT ALL FROM {table}))").fetchall()[0][0])
 
 
 def stale(con) -> list[str]:
     """The label tables whose rows differ from their definition's (a database changed by hand), by name."""
-    return [name for name in LABELS if con.execute(
-        f"SELECT count(*) FROM ((FROM {name} EXCEPT ALL FROM {name}_derived) "
-        f"UNION ALL (FROM {name}_derived EXCEPT ALL FROM {name}))").fetchall()[0][0]]
-
-
-#: Tables whose rows make a cell's task-score sums (cell_score_derived reads them).
-SCORED_TABLES: frozenset[str] = frozenset({"prediction", "tag_sentence", "span_answer"})
+    return [name for name in LABELS if differs(con, name)]
 
 
 def score_cell(con, key: str) -> None:
@@ -45,5 +52,4 @@ def score_cell(con, key: str) -> None:
 
 def refresh_scores(con) -> None:
     """Rewrite every cell's task-score sums (for rows inserted other than through Store.write_cell: tests)."""
-    con.execute("DELETE FROM cell_score").fetchall()
-    con.execute("INSERT INTO cell_score BY NAME SELECT * FROM cell_score_derived").fetchall()
+    _rewrite(con, "cell_score")
